@@ -1,0 +1,26 @@
+"""glasstorch: a NumPy deep-learning framework with the PyTorch API.
+
+``import glasstorch as torch`` and write PyTorch code. Every step -- the forward
+pass that records the graph, the backward pass that walks it, the optimizer
+step -- is plain Python and NumPy that you can read.
+"""
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
+                     set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point)
+from ._tensor import Tensor, Size, device
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled)
+from . import autograd
+from ._creation import *  # noqa: F401,F403
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
+from . import random
+from . import nn, optim, utils  # noqa: E402
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+__version__ = "0.1.0"
