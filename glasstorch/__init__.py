@@ -19,6 +19,8 @@ from .ops.linalg import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from . import random
 from . import nn, optim, utils  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import save, load  # noqa: E402
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64

@@ -758,7 +758,11 @@ class Tensor:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _rand.normal_(self, mean, std, generator=generator)
     def bernoulli_(self, p=0.5, *, generator=None): return _rand.bernoulli_(self, p, generator=generator)
-    def random_(self, *args, generator=None): return _rand.random_(self, *args, generator=generator)
+    def random_(self, *args, generator=None, **kwargs):
+        return _rand.random_(self, *args, generator=generator, **kwargs)
+    def bernoulli(self, p=None, *, generator=None): return _rand.bernoulli(self, p, generator=generator)
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _rand.multinomial(self, num_samples, replacement, generator=generator)
     def exponential_(self, lambd=1.0, *, generator=None): return _rand.exponential_(self, lambd, generator=generator)
 
 
@@ -790,11 +794,12 @@ def _format_array(a: np.ndarray) -> str:
     """Formats values as torch prints them: a shared width, 4 decimals, or scientific notation."""
     if a.dtype.kind == "f":
         finite = a[np.isfinite(a)]
-        if finite.size == 0 or (np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8):
+        if finite.size == 0 or (np.all(finite == np.round(finite)) and float(np.abs(finite).max()) < 1e8):
             fmt = _int_float
         else:
             mags = np.abs(finite[finite != 0])
-            sci = mags.size and (mags.max() / mags.min() > 1000 or mags.max() >= 1e8 or mags.min() < 1e-4)
+            sci = mags.size and (float(mags.max()) / float(mags.min()) > 1000 or float(mags.max()) >= 1e8
+                                or float(mags.min()) < 1e-4)
             fmt = (lambda v: _special(v) or f"{v:.4e}") if sci else (lambda v: _special(v) or f"{v:.4f}")
     elif a.dtype.kind == "b":
         fmt = lambda v: "True" if v else "False"  # noqa: E731

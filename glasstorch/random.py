@@ -208,19 +208,56 @@ class _Sampled(_Primitive):
         return (None, *zeros)
 
 
-class NormalBackward0(_Sampled): """normal_"""
-class NormalBackward1(_Sampled): """normal(Tensor mean, float std)"""
-class NormalBackward2(_Sampled): """normal(float mean, Tensor std)"""
-class NormalBackward3(_Sampled): """normal(Tensor mean, Tensor std)"""
-class UniformBackward0(_Sampled): """uniform_"""
-class BernoulliBackward0(_Sampled): """bernoulli(Tensor p)"""
-class BernoulliBackward1(_Sampled): """bernoulli_(Tensor p)"""
-class BernoulliBackward2(_Sampled): """bernoulli_(float p)"""
-class RandomBackward0(_Sampled): """random_(from, to)"""
-class RandomBackward1(_Sampled): """random_(to)"""
-class RandomBackward2(_Sampled): """random_()"""
-class ExponentialBackward0(_Sampled): """exponential_"""
-class PoissonBackward0(_Sampled): """poisson"""
+class NormalBackward0(_Sampled):
+    """normal_"""
+
+
+class NormalBackward1(_Sampled):
+    """normal(Tensor mean, float std)"""
+
+
+class NormalBackward2(_Sampled):
+    """normal(float mean, Tensor std)"""
+
+
+class NormalBackward3(_Sampled):
+    """normal(Tensor mean, Tensor std)"""
+
+
+class UniformBackward0(_Sampled):
+    """uniform_"""
+
+
+class BernoulliBackward0(_Sampled):
+    """bernoulli(Tensor p)"""
+
+
+class BernoulliBackward1(_Sampled):
+    """bernoulli_(Tensor p)"""
+
+
+class BernoulliBackward2(_Sampled):
+    """bernoulli_(float p)"""
+
+
+class RandomBackward0(_Sampled):
+    """random_(from, to)"""
+
+
+class RandomBackward1(_Sampled):
+    """random_(to)"""
+
+
+class RandomBackward2(_Sampled):
+    """random_()"""
+
+
+class ExponentialBackward0(_Sampled):
+    """exponential_"""
+
+
+class PoissonBackward0(_Sampled):
+    """poisson"""
 
 
 def _sampled(node, values: np.ndarray, *inputs) -> Tensor:
@@ -230,18 +267,44 @@ def _sampled(node, values: np.ndarray, *inputs) -> Tensor:
     return Tensor._make(values)
 
 
+def _out(result: Tensor, out: Tensor | None) -> Tensor:
+    """Honours ``out=``: writes ``result`` into ``out`` (resized if needed, as torch does) and returns it."""
+    if out is None:
+        return result
+    if out._data.shape == result._data.shape:
+        np.copyto(out._data, result._data, casting="unsafe")
+    else:
+        out._data = result._data.astype(out._data.dtype, copy=False)
+    out._version.value += 1
+    return out
+
+
+def _out_dtype(dtype, out: Tensor | None):
+    """With ``out=`` and no ``dtype``, torch samples in ``out``'s dtype."""
+    return out.dtype if dtype is None and out is not None else dtype
+
+
 # --------------------------------------------------------- argument checks
 def _shape(size: tuple, fname: str) -> tuple:
     """``f(2, 3)`` or ``f((2, 3))`` to a shape, with torch's errors."""
     if not size:
         raise TypeError(f"{fname}() missing required argument 'size'")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if isinstance(s, (float, np.floating)) or not hasattr(s, "__index__"):
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
-                            f"not {type(s).__name__}")
-    return _size((tuple(operator.index(s) for s in size),))
+        size = size[0]
+    try:
+        # operator.index accepts ints, NumPy integers and integer 0-d tensors, but not floats.
+        shape = tuple([operator.index(s) for s in size])
+    except TypeError:
+        for s in size:
+            try:
+                operator.index(s)
+            except TypeError:
+                raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"not {type(s).__name__}") from None
+        raise
+    if shape and min(shape) < 0:
+        _size((shape,))  # raises torch's negative-dimension error
+    return shape
 
 
 def _int_arg(value, fname: str, name: str) -> int:
@@ -364,15 +427,18 @@ def _limits(np_dt: np.dtype) -> tuple:
     if np_dt == np.bool_:
         return 0, 1
     if np_dt.kind == "f":
-        big = np.finfo(np_dt).max
+        big = float(np.finfo(np_dt).max)
         return -big, big
     info = np.iinfo(np_dt)
     return int(info.min), int(info.max)
 
 
+# (lowest, highest) value of each dtype, and torch's C name for it in bound errors.
+_BOUNDS = {d.np: (*_limits(d.np), _C_NAMES[d.name]) for d in _dtype._ALL}
+
+
 def _check_bounds(low: int, high_incl: int, np_dt: np.dtype) -> None:
-    lo, hi = _limits(np_dt)
-    name = _C_NAMES[_dtype.from_numpy_dtype(np_dt).name]
+    lo, hi, name = _BOUNDS[np_dt]
     if not lo <= low <= hi:
         raise RuntimeError(f"from is out of bounds for {name}")
     if not lo <= high_incl <= hi:
@@ -406,11 +472,11 @@ def rand(*size, generator: Generator | None = None, out=None, dtype=None, layout
         >>> glasstorch.rand(2, 3).shape
         glasstorch.Size([2, 3])
     """
-    np_dt = _np_dtype(dtype)
+    np_dt = _np_dtype(_out_dtype(dtype, out))
     _require_float(np_dt, "check_uniform_bounds")
     arr = np.empty(_shape(size, "rand"), dtype=np_dt)
     _uniform_into(_rng(generator), arr, 0.0, 1.0)
-    return _finish(arr, requires_grad, device)
+    return _out(_finish(arr, requires_grad, device), out)
 
 
 def randn(*size, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
@@ -422,11 +488,11 @@ def randn(*size, generator: Generator | None = None, out=None, dtype=None, layou
         >>> glasstorch.randn(4).dtype
         glasstorch.float32
     """
-    np_dt = _np_dtype(dtype)
+    np_dt = _np_dtype(_out_dtype(dtype, out))
     _require_float(np_dt, "normal_kernel_cpu")
     arr = np.empty(_shape(size, "randn"), dtype=np_dt)
     _normal_into(_rng(generator), arr, 0.0, 1.0)
-    return _finish(arr, requires_grad, device)
+    return _out(_finish(arr, requires_grad, device), out)
 
 
 def randint(*args, low=None, high=None, size=None, generator: Generator | None = None, out=None, dtype=None,
@@ -462,10 +528,10 @@ def randint(*args, low=None, high=None, size=None, generator: Generator | None =
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     low, high = _int_arg(low, "randint", "low"), _int_arg(high, "randint", "high")
     _check_from_to(low, high)
-    np_dt = _np_dtype(dtype, _dtype.int64)
+    np_dt = _np_dtype(_out_dtype(dtype, out), _dtype.int64)
     _check_bounds(low, high - 1, np_dt)
     arr = _integers(_rng(generator), low, high - 1, _shape((size,), "randint"), np_dt)
-    return _finish(arr, requires_grad, device)
+    return _out(_finish(arr, requires_grad, device), out)
 
 
 def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None, layout=None, device=None,
@@ -480,7 +546,7 @@ def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None
     n = _int_arg(n, "randperm", "n")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    np_dt = _np_dtype(dtype, _dtype.int64)
+    np_dt = _np_dtype(_out_dtype(dtype, out), _dtype.int64)
     if np_dt == np.bool_:
         raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
     if np_dt.kind == "f":
@@ -490,7 +556,7 @@ def randperm(n: int, *, generator: Generator | None = None, out=None, dtype=None
     elif n > 0 and n - 1 > np.iinfo(np_dt).max:
         raise RuntimeError(f"value cannot be converted to type {np_dt.name}_t without overflow")
     arr = _rng(generator).permutation(n).astype(np_dt, copy=False)
-    return _finish(arr, requires_grad, device)
+    return _out(_finish(arr, requires_grad, device), out)
 
 
 def normal(mean, std=1.0, size: Sequence[int] | None = None, *, generator: Generator | None = None, out=None,
@@ -520,17 +586,17 @@ def normal(mean, std=1.0, size: Sequence[int] | None = None, *, generator: Gener
                             f"std are numbers")
         mean, std = float(mean), float(std)
         _check_std(std)
-        np_dt = _np_dtype(dtype)
+        np_dt = _np_dtype(_out_dtype(dtype, out))
         _require_float(np_dt, "normal_kernel_cpu")
         arr = np.empty(_shape((size,), "normal"), dtype=np_dt)
         _normal_into(_rng(generator), arr, mean, std)
-        return _finish(arr, requires_grad, device)
+        return _out(_finish(arr, requires_grad, device), out)
 
     if size is not None:
         raise TypeError("normal() received an invalid combination of arguments - size is only accepted when "
                         "mean and std are numbers")
     np_dt = (mean if tm else std)._data.dtype
-    _require_float(np_dt, "normal_kernel_cpu")
+    _require_float(np_dt if out is None else out._data.dtype, "normal_kernel_cpu")
     if ts:
         if not (std._data >= 0).all():
             raise RuntimeError("normal expects all elements of std >= 0.0")
@@ -545,8 +611,8 @@ def normal(mean, std=1.0, size: Sequence[int] | None = None, *, generator: Gener
     z *= s
     z += m
     if tm and ts:
-        return _sampled(NormalBackward3, z, mean, std)
-    return _sampled(NormalBackward1, z, mean) if tm else _sampled(NormalBackward2, z, std)
+        return _out(_sampled(NormalBackward3, z, mean, std), out)
+    return _out(_sampled(NormalBackward1, z, mean) if tm else _sampled(NormalBackward2, z, std), out)
 
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None, out=None) -> Tensor:
@@ -566,12 +632,12 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
             raise TypeError("bernoulli() received an invalid combination of arguments - got (Tensor, Tensor): "
                             "p must be a float")
         # torch gives this result a node that cannot backward; here it is simply a constant.
-        return bernoulli_(Tensor._make(np.empty_like(input._data)), p, generator=generator)
+        return _out(bernoulli_(Tensor._make(np.empty_like(input._data)), p, generator=generator), out)
     probs = input._data
     _require_float(probs.dtype, "bernoulli_tensor_cpu_p_")
     _check_p(probs)
     flips = _coin_flips(_rng(generator), probs.shape, probs)
-    return _sampled(BernoulliBackward0, flips.astype(probs.dtype), input)
+    return _out(_sampled(BernoulliBackward0, flips.astype(probs.dtype), input), out)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
@@ -595,6 +661,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if w.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {_type_name(w.dtype)}")
     num_samples = _int_arg(num_samples, "multinomial", "num_samples")
+    if out is not None and out._data.dtype != np.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_type_name(out._data.dtype)}")
     if w.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     n_cat = w.shape[-1]
@@ -607,7 +675,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     w2 = w[None] if w.ndim == 1 else w
     rows = w2.shape[0]
     if rows == 0:
-        return Tensor._make(np.empty((0, num_samples), dtype=np.int64))
+        return _out(Tensor._make(np.empty((0, num_samples), dtype=np.int64)), out)
     if not (np.isfinite(w2).all() and (w2 >= 0).all()):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if not (w2.sum(axis=-1, dtype=np.float64) > 0).all():
@@ -618,7 +686,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         idx = _draw_with_replacement(rng, w2, num_samples)
     else:
         idx = _draw_without_replacement(rng, w2, num_samples)
-    return Tensor._make(idx.reshape(w.shape[:-1] + (num_samples,)))
+    return _out(Tensor._make(idx.reshape(w.shape[:-1] + (num_samples,))), out)
 
 
 def _draw_with_replacement(rng: np.random.Generator, w: np.ndarray, n: int) -> np.ndarray:
@@ -786,7 +854,7 @@ def random_(tensor: Tensor, *args, generator: Generator | None = None, **kwargs)
     elif len(args) == 1:
         given["to"] = args[0]
     np_dt = tensor._data.dtype
-    top = (1 << _MANTISSA[np_dt]) if np_dt.kind == "f" else _limits(np_dt)[1]
+    top = (1 << _MANTISSA[np_dt]) if np_dt.kind == "f" else _BOUNDS[np_dt][1]
     if "from" in given:
         node, low = RandomBackward0, _int_arg(given["from"], "random_", "from")
         if given.get("to") is None:

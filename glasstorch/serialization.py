@@ -24,6 +24,7 @@ after loading, as in torch. Like torch, a view saves its whole base buffer:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import mmap as _mmap
 import os
@@ -33,6 +34,7 @@ import struct
 import sys
 import uuid
 import zipfile
+import zlib
 from collections import Counter, OrderedDict
 from typing import IO, Any, BinaryIO, Callable, Union
 
@@ -173,6 +175,8 @@ class _CheckpointPickler(pickle._Pickler):
         express), is saved as that buffer plus offset and strides, so that views stay views.
         Anything else (negative strides, a reinterpreted dtype, empty) is saved as a copy.
         """
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         if arr.dtype not in _STORAGE_GLOBAL:
             raise TypeError(f"glasstorch.save cannot save arrays of dtype {arr.dtype}")
         root = _memory_root(arr)
@@ -271,7 +275,7 @@ def _open_temp(directory: str, base: str) -> tuple[str, int]:
     # os.open with mode 0o666 (not tempfile.mkstemp's 0o600): the umask then gives the saved
     # file the permissions a plain open() would have.
     while True:
-        tmp = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
+        tmp = os.path.join(directory, f".{base[:200]}.{uuid.uuid4().hex[:12]}.tmp")  # within NAME_MAX
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:
@@ -313,6 +317,8 @@ def save(obj: object, f: FileLike, pickle_module: Any = pickle, pickle_protocol:
         f: a path (``str`` or ``os.PathLike``) or a binary file-like object with ``write``.
         pickle_module: only the standard ``pickle`` module is supported.
         pickle_protocol: the pickle protocol of the object graph (torch's default: 2).
+        _use_new_zipfile_serialization, _disable_byteorder_record: accepted for torch compatibility;
+            glasstorch always writes the zip format with its byteorder record.
 
     Example::
 
@@ -508,8 +514,10 @@ _ALLOWED_GLOBALS = _allowed_globals()
 class _StorageReader:
     """Reads the storages a checkpoint's pickle asks for, each once, from the zip or a memory map."""
 
-    def __init__(self, zf: zipfile.ZipFile, prefix: str, byteorder: str, mapped: _mmap.mmap | None):
+    def __init__(self, zf: zipfile.ZipFile, fh: IO[bytes], prefix: str, byteorder: str,
+                 mapped: _mmap.mmap | None):
         self.zf = zf
+        self.fh = fh
         self.prefix = prefix
         self.swap = byteorder != sys.byteorder
         self.mapped = mapped
@@ -549,26 +557,42 @@ class _StorageReader:
         if numel == 0:
             return np.empty(0, dtype=np_dtype)
         if self.mapped is not None:
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise RuntimeError(f"mmap=True needs uncompressed records; {name} is compressed")
             arr = np.frombuffer(self.mapped, dtype=np_dtype, count=numel, offset=self._data_offset(info))
         else:
             arr = np.empty(numel, dtype=np_dtype)
             view = memoryview(arr).cast("B")
-            with self.zf.open(info) as src:
-                done = 0
-                while done < nbytes:
-                    n = src.readinto(view[done:])
-                    if not n:
-                        raise RuntimeError(f"corrupt checkpoint: {name} ended early")
-                    done += n
+            if info.compress_type == zipfile.ZIP_STORED:
+                # Straight from the file into the array: one copy, where zipfile's reader makes two.
+                self.fh.seek(self._data_offset(info))
+                self._read_into(self.fh, view, name)
+                if zlib.crc32(view) != info.CRC:
+                    raise RuntimeError(f"corrupt checkpoint: CRC-32 mismatch in {name}")
+            else:
+                with self.zf.open(info) as src:  # a compressed archive (e.g. re-zipped by a tool)
+                    self._read_into(src, view, name)
         if self.swap and np_dtype.itemsize > 1:
             arr.byteswap(inplace=True)  # a memory map is copy-on-write, so this never touches the file
         return arr
 
+    @staticmethod
+    def _read_into(src: IO[bytes], view: memoryview, name: str) -> None:
+        done = 0
+        while done < view.nbytes:
+            n = src.readinto(view[done:])
+            if not n:
+                raise RuntimeError(f"corrupt checkpoint: {name} ended early")
+            done += n
+
     def _data_offset(self, info: zipfile.ZipInfo) -> int:
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise RuntimeError(f"mmap=True needs uncompressed records; {info.filename} is compressed")
-        header = self.mapped[info.header_offset:info.header_offset + 30]
-        if header[:4] != b"PK\x03\x04":
+        """Where a stored record's bytes start: after its local header, name and extra field."""
+        if self.mapped is not None:
+            header = self.mapped[info.header_offset:info.header_offset + 30]
+        else:
+            self.fh.seek(info.header_offset)
+            header = self.fh.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
             raise RuntimeError(f"corrupt checkpoint: bad local header for {info.filename}")
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         return info.header_offset + 30 + name_len + extra_len
@@ -655,7 +679,6 @@ class _FullUnpickler(pickle.Unpickler):
             return _ALLOWED_GLOBALS[(module, name)]
         if module == "torch" or module.startswith("torch."):
             # A torch class pickled whole (torch.nn.modules.linear.Linear): try glasstorch's twin.
-            import importlib
             try:
                 obj = importlib.import_module("glasstorch" + module[len("torch"):])
                 for part in name.split("."):
@@ -693,14 +716,15 @@ def _find_prefix(zf: zipfile.ZipFile, what: str) -> str:
     raise RuntimeError(f"{what} is a zip file but not a PyTorch checkpoint: it has no <name>/data.pkl record")
 
 
-def _load_zip(zf: zipfile.ZipFile, what: str, weights_only: bool, mapped: _mmap.mmap | None) -> Any:
+def _load_zip(zf: zipfile.ZipFile, fh: IO[bytes], what: str, weights_only: bool,
+              mapped: _mmap.mmap | None) -> Any:
     prefix = _find_prefix(zf, what)
     byteorder = "little"  # torch's default for checkpoints that predate the byteorder record
     if f"{prefix}byteorder" in zf.NameToInfo:
         byteorder = zf.read(f"{prefix}byteorder").decode("ascii").strip()
         if byteorder not in ("little", "big"):
             raise RuntimeError(f"corrupt checkpoint: unknown byte order {byteorder!r}")
-    reader = _StorageReader(zf, prefix, byteorder, mapped)
+    reader = _StorageReader(zf, fh, prefix, byteorder, mapped)
     data = io.BytesIO(zf.read(f"{prefix}data.pkl"))
     unpickler_cls = _WeightsUnpickler if weights_only else _FullUnpickler
     return unpickler_cls(data, reader.persistent_load).load()
@@ -760,4 +784,4 @@ def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, we
         if mmap:
             mapped = _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_COPY)
         zf = stack.enter_context(zipfile.ZipFile(fh))
-        return _load_zip(zf, what, weights_only, mapped)
+        return _load_zip(zf, fh, what, weights_only, mapped)

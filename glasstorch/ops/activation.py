@@ -1,4 +1,512 @@
-"""(in progress)"""
+"""Activation functions: the functional forms behind ``torch.nn.functional``'s activations.
+
+``relu``, ``sigmoid`` and ``tanh`` live in ``ops/elementwise.py``, ``softmax`` and
+``log_softmax`` in ``ops/reduction.py``; ``nn.functional`` re-exports them.
+
+Most activations here are composites of existing primitives and get their
+gradients for free. A few are primitives of their own, each for a stated reason:
+
+* ``Hardtanh``, ``LeakyRelu``, ``Threshold``, ``Hardsigmoid``: piecewise-linear.
+  One NumPy pass forward and a constant-factor backward, instead of a chain of
+  comparisons and ``where``s; and torch's gradient at the kinks (0 at exactly
+  ``min_val``/``max_val``) differs from ``clamp``'s, which is 1 there.
+* ``Elu`` (elu, selu, celu): ``exp`` of a large positive input overflows, so the
+  forward only exponentiates the negative part; torch's derivatives at exactly 0
+  (first from the negative side, second equal to 0) are kept.
+* ``Softplus`` (also behind ``logsigmoid`` and ``mish``): ``log1p(exp(x))``
+  overflows for large ``x``; the stable form ``max(x, 0) + log1p(exp(-|x|))``
+  needs a backward of its own to stay cheap and exact at ``|x| = 1e4``.
+
+Backward formulas are written with glasstorch ops, so double backward works.
+In-place forms (``inplace=True``, ``relu_`` ...) run the out-of-place function
+through ``Tensor._inplace``, exactly as the in-place Tensor methods do.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import math
+
+import numpy as np
+
+from .._tensor import Tensor, _TYPE_NAMES, _wrap_dim
+from ..autograd.function import _Primitive
+from .elementwise import Mul, abs, erf, exp, relu, sigmoid, tanh, where
+from .reduction import softmax
+
+# The SELU constants (Klambauer et al., 2017), to torch's precision.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+# sqrt(2 / pi), formed as torch's kernel forms it (M_SQRT2 * M_2_SQRTPI * 0.5), to match its last bit.
+_GELU_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
+
+
+def _need_float(input: Tensor, kernel: str) -> None:
+    """torch has no integer kernels for the smooth activations; it names the kernel it lacks."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TYPE_NAMES[input._data.dtype.name]}'")
+
+
+def _times(grad: Tensor, factor: np.ndarray) -> Tensor:
+    """``grad * factor`` for a constant NumPy ``factor``: differentiable in ``grad`` only."""
+    return Mul.apply(grad, Tensor._make(factor.astype(grad._data.dtype, copy=False)))
+
+
+def _const(values: np.ndarray, like: Tensor) -> Tensor:
+    return Tensor._make(np.asarray(values).astype(like._data.dtype, copy=False))
+
+
+def _maybe_inplace(fn, input: Tensor, inplace: bool, *args) -> Tensor:
+    return input._inplace(fn, *args) if inplace else fn(input, *args)
+
+
+# ----------------------------------------------------- piecewise-linear primitives
+class Hardtanh(_Primitive):
+    @staticmethod
+    def forward(ctx, a, min_val, max_val):
+        x = a._data
+        if x.dtype.kind in "iu":  # torch casts the bounds to the input's integer type
+            min_val, max_val = int(min_val), int(max_val)
+        ctx.save_for_backward(a)
+        ctx.bounds = (min_val, max_val)
+        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        x = a._data
+        # Zero at exactly min_val and max_val, as torch's hardtanh_backward (clamp would pass it).
+        return _times(grad, (x > lo) & (x < hi)), None, None
+
+
+class LeakyRelu(_Primitive):
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        x = a._data
+        ctx.save_for_backward(a)
+        ctx.slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        x = a._data
+        # At exactly 0 torch takes the negative side's slope.
+        return _times(grad, np.where(x > 0, 1.0, ctx.slope)), None
+
+
+class Threshold(_Primitive):
+    @staticmethod
+    def forward(ctx, a, threshold, value):
+        x = a._data
+        if x.dtype.kind in "iu":  # torch casts both numbers to the input's integer type
+            threshold, value = int(threshold), int(value)
+        ctx.save_for_backward(a)
+        ctx.threshold = threshold
+        return np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return _times(grad, a._data > ctx.threshold), None, None
+
+
+class Hardsigmoid(_Primitive):
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data
+        ctx.save_for_backward(a)
+        return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        x = a._data
+        # torch's slope is 1/6 on the open interval (-3, 3) and 0 at both ends.
+        return _times(grad, np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0))
+
+
+# ------------------------------------------------------------ smooth primitives
+class Elu(_Primitive):
+    """``scale * x`` for ``x > 0``, else ``scale * alpha * (exp(x * input_scale) - 1)`` (elu, selu, celu)."""
+
+    @staticmethod
+    def forward(ctx, a, alpha, scale, input_scale):
+        x = a._data
+        # Only the non-positive part is exponentiated: exp of a large positive x would overflow.
+        neg = np.expm1(np.minimum(x, 0.0) * input_scale) * (alpha * scale)
+        ctx.save_for_backward(a)
+        ctx.coefs = (alpha, scale, input_scale)
+        return np.where(x > 0, x * scale, neg)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefs
+        x = a._data
+        neg = Tensor._make(x < 0)
+        # For x < 0 the slope is alpha * scale * input_scale * exp(x * input_scale). It is computed
+        # from x, not as input_scale * (out + alpha * scale): in float32, out + alpha * scale cancels
+        # to 0 at x = -20. The positive x are replaced by 0 first, so exp cannot overflow there.
+        slope_neg = exp(where(neg, a, 0.0) * input_scale) * (alpha * scale * input_scale)
+        # torch takes the first derivative at exactly 0 from the negative side, but the second as 0:
+        # the constant branch carries the 0 case, so no second derivative flows there.
+        slope_rest = np.where(x == 0, alpha * scale * input_scale, scale)
+        return grad * where(neg, slope_neg, _const(slope_rest, a)), None, None, None
+
+
+class Softplus(_Primitive):
+    """``log(1 + exp(beta * x)) / beta``, or ``x`` where ``beta * x > threshold``."""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        x = a._data
+        z = x * beta
+        # log1p(exp(z)) rewritten so that exp only sees non-positive numbers: no overflow at z = 1e4.
+        soft = (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        ctx.save_for_backward(a)
+        ctx.params = (beta, threshold)
+        return np.where(z > threshold, x, soft)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        beta, threshold = ctx.params
+        # sigmoid(beta * x) is computed without overflow, and differentiable for double backward.
+        s = sigmoid(a * beta)
+        z = a._data * beta
+        below = z < threshold
+        if below.all():
+            return grad * s, None, None
+        # Above the threshold the slope is 1. At exactly the threshold torch keeps the sigmoid slope
+        # but gives second derivative 0, so that point goes into the constant branch too.
+        rest = np.where(z > threshold, 1.0, s._data)
+        return grad * where(Tensor._make(below), s, _const(rest, a)), None, None
+
+
+# ------------------------------------------------------------------- public API
+def relu_(input: Tensor) -> Tensor:
+    """In-place :func:`relu`."""
+    return input._inplace(relu)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(0, x), 6)``.
+
+    Args:
+        input: the input tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """Clamps every element to ``[min_val, max_val]``; the gradient is 0 outside the open interval.
+
+    Args:
+        input: the input tensor.
+        min_val: the lower bound. Default: -1.
+        max_val: the upper bound. Default: 1.
+        inplace: overwrite ``input`` with the result.
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(Hardtanh.apply, input, inplace, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` if ``x > 0`` else ``negative_slope * x``.
+
+    Args:
+        input: a floating point tensor.
+        negative_slope: the slope for negative inputs. Default: 0.01.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "leaky_relu_cpu")
+    return _maybe_inplace(LeakyRelu.apply, input, inplace, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def _prelu(input: Tensor, weight: Tensor) -> Tensor:
+    # The weights run along dim 1 (the channels); one weight is shared by every element.
+    if weight.numel() == 1:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((weight.numel(),) + (1,) * (input.dim() - 2))
+    x = input._data
+    # The slope is 1 for x > 0 and w elsewhere. At exactly 0 torch uses w as the slope but treats
+    # it as a constant in double backward (no d/dw of the input gradient), so there the slope is
+    # taken from a constant array, and only x < 0 links it to the weight.
+    rest = _const(np.where(x > 0, 1.0, w._data), input)
+    return input * where(Tensor._make(x < 0), w, rest)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` if ``x > 0`` else ``weight * x``, with one learned slope per channel (dim 1) or one shared.
+
+    A composite: ``input * where(input > 0, 1, weight)``.
+
+    Args:
+        input: the input tensor; dim 1 is the channel dim.
+        weight: a 1-D tensor of 1 or ``input.size(1)`` slopes.
+    """
+    _need_float(input, "prelu_cpu")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    n = weight.numel()
+    if n != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels}.")
+    return _prelu(input, weight)
+
+
+def _elu(alpha, scale, input_scale):
+    return lambda input: Elu.apply(input, alpha, scale, input_scale)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    Args:
+        input: a floating point tensor.
+        alpha: the value approached for large negative inputs is ``-alpha``. Default: 1.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "elu_cpu")
+    return _maybe_inplace(_elu(alpha, 1.0, 1.0), input, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalizing constants alpha ~ 1.6733, scale ~ 1.0507.
+
+    Args:
+        input: a floating point tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "elu_cpu")
+    return _maybe_inplace(_elu(_SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        input: a floating point tensor.
+        alpha: a nonzero scale. Default: 1.
+        inplace: overwrite ``input`` with the result.
+    """
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _need_float(input, "elu_cpu")
+    return _maybe_inplace(_elu(alpha, 1.0, 1.0 / alpha), input, inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` if ``x > threshold`` else ``value``.
+
+    Args:
+        input: the input tensor.
+        threshold: the value to threshold at.
+        value: the value that replaces elements not above ``threshold``.
+        inplace: overwrite ``input`` with the result.
+    """
+    return _maybe_inplace(Threshold.apply, input, inplace, threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place :func:`threshold`."""
+    # (The ``threshold`` argument shadows the function, so the primitive is called directly.)
+    return input._inplace(Threshold.apply, threshold, value)
+
+
+def _gelu(input: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        inner = _GELU_BETA * (input + 0.044715 * (input * input * input))
+        return 0.5 * input * (1.0 + tanh(inner))
+    # The same formula as torch's kernel, so the values agree to the last bits. erf saturates
+    # at +-1, so |x| = 1e4 gives x or 0, and its derivative exp(-x^2/2) underflows to 0, not NaN.
+    if input.dim() == 0:
+        # Erf.forward fails on 0-d arrays (np.frompyfunc returns a Python float there): go through 1-d.
+        return _gelu(input.reshape(1), approximate).reshape(())
+    return input * 0.5 * (1.0 + erf(input * math.sqrt(0.5)))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``, with ``Phi`` the standard normal CDF.
+
+    A composite of erf (or, with ``approximate='tanh'``, of tanh).
+
+    Args:
+        input: a floating point tensor.
+        approximate: ``'none'`` for the exact erf form, ``'tanh'`` for the tanh approximation.
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _need_float(input, "GeluKernelImpl")
+    return _gelu(input, approximate)
+
+
+def _silu(input: Tensor) -> Tensor:
+    # sigmoid is stable, and x * 0 at x = -1e4 is 0: no inf/NaN forward or backward.
+    return input * sigmoid(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)`` (also called swish). A composite.
+
+    Args:
+        input: a floating point tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "silu_cpu")
+    return _maybe_inplace(_silu, input, inplace)
+
+
+def _mish(input: Tensor) -> Tensor:
+    # No threshold: the exact softplus everywhere, as torch's mish kernel uses.
+    return input * tanh(Softplus.apply(input, 1.0, math.inf))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``. A composite of the stable softplus.
+
+    Args:
+        input: a floating point tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "mish_cpu")
+    return _maybe_inplace(_mish, input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``; where ``beta * x > threshold`` it is ``x``.
+
+    Args:
+        input: a floating point tensor.
+        beta: the sharpness. Default: 1.
+        threshold: above it (in ``beta * x``) the function is linear. Default: 20.
+    """
+    _need_float(input, "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed stably. A composite of softplus.
+
+    Args:
+        input: a floating point tensor.
+    """
+    _need_float(input, "log_sigmoid_cpu")
+    return -Softplus.apply(-input, 1.0, math.inf)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``. A composite."""
+    return input / (abs(input) + 1)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``; the slope is 1/6 on ``(-3, 3)`` and 0 elsewhere.
+
+    Args:
+        input: a floating point tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "hardsigmoid_cpu")
+    return _maybe_inplace(Hardsigmoid.apply, input, inplace)
+
+
+def _hardswish(input: Tensor) -> Tensor:
+    # The product rule gives torch's kinks exactly: slope 0 at -3, 1 at 3, second derivative 1/3 inside.
+    return input * Hardsigmoid.apply(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``. A composite of :func:`hardsigmoid`.
+
+    Args:
+        input: a floating point tensor.
+        inplace: overwrite ``input`` with the result.
+    """
+    _need_float(input, "hardswish_cpu")
+    return _maybe_inplace(_hardswish, input, inplace)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``. A composite."""
+    return input - tanh(input)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0. A composite (a constant mask)."""
+    _need_float(input, "hardshrink_cpu")
+    return input * _const(np.abs(input._data) > lambd, input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0. A composite."""
+    _need_float(input, "softshrink_check")
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype "
+                           f"{_TYPE_NAMES[input._data.dtype.name]}, but found {lambd:g}")
+    x = input._data
+    above, below = x > lambd, x < -lambd
+    return input * _const(above | below, input) - _const(np.where(above, lambd, 0.0) - np.where(below, lambd, 0.0),
+                                                          input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)``, where ``a`` and ``b`` are the halves of ``input`` along ``dim``."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = _wrap_dim(dim, input.dim())
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * sigmoid(b)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x, dim)``. A composite.
+
+    Args:
+        input: a floating point tensor.
+        dim: the dimension the probabilities sum to 1 over.
+        dtype: cast the input to this dtype first.
+    """
+    return softmax(-input, dim, _stacklevel, dtype)
+
+
+__all__ = [
+    "relu_", "relu6", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu",
+    "selu_", "celu", "celu_", "threshold", "threshold_", "gelu", "silu", "mish", "softplus", "logsigmoid",
+    "softsign", "hardsigmoid", "hardswish", "tanhshrink", "hardshrink", "softshrink", "glu", "softmin",
+]

@@ -438,14 +438,20 @@ def _register(hooks: dict, hook: Callable, prepend: bool) -> RemovableHandle:
     return handle
 
 
+_SCALAR_STATE_KEYS = ("step", "mu_product")
+
+
 def _cast_state(param: Tensor, value, key=None):
     """A loaded state value for ``param``: tensors take the parameter's dtype.
 
-    ``step`` counters keep their own dtype. A tensor that already has the right
-    dtype is used as it is, not copied (as torch's ``Tensor.to`` does).
+    Scalar state (``step`` counters, NAdam's ``mu_product``) keeps its own dtype, so
+    that resuming is bit-for-bit identical to uninterrupted training; torch casts
+    ``mu_product`` to the parameter's dtype, which changes its later rounding. A
+    tensor that already has the right dtype is used as it is, not copied (as torch's
+    ``Tensor.to`` does).
     """
     if isinstance(value, Tensor):
-        if key == "step" or not param.is_floating_point() or value._data.dtype == param._data.dtype:
+        if key in _SCALAR_STATE_KEYS or not param.is_floating_point() or value._data.dtype == param._data.dtype:
             return value
         return Tensor._make(value._data.astype(param._data.dtype))
     if isinstance(value, dict):
