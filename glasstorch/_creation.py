@@ -103,6 +103,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def _size(size: Sequence) -> tuple:
+    if len(size) == 0:
+        raise TypeError('missing 1 required positional arguments: "size"')
     if len(size) == 1 and isinstance(size[0], (tuple, list)) or (len(size) == 1 and hasattr(size[0], "__len__")):
         size = tuple(size[0])
     shape = tuple(int(s) for s in size)

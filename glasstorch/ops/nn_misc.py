@@ -36,7 +36,7 @@ from . import reduction as _red
 from .elementwise import add, clamp, div, mul, sub
 from .indexing import _index_add_
 from .linalg import matmul
-from .shape import Reshape, broadcast_shapes, expand, permute, transpose, unsqueeze
+from .shape import Reshape, _broadcast_pair, expand, permute, transpose, unsqueeze
 
 
 def _type_name(arr: np.ndarray) -> str:
@@ -79,7 +79,7 @@ class Linear(_Primitive):
         if need_x:
             gx = matmul(grad, w)
         if need_w or need_b:
-            g2 = _reshape(grad, (grad._data.size // n_out if n_out else 0, n_out)) if grad._data.ndim != 2 else grad
+            g2 = _reshape(grad, (math.prod(grad._data.shape[:-1]), n_out))
             if need_w:
                 x2 = _reshape(x, (g2._data.shape[0], n_in))
                 # The sum over every leading dim happens inside the GEMM: (out, N) @ (N, in).
@@ -315,7 +315,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 # ==================================================================== embedding
 class Embedding(_Primitive):
-    """Rows ``weight[indices]``; the indices are validated and flattened by ``embedding``."""
+    """Rows ``weight[indices]``; ``embedding`` has checked the indices (an intp array)."""
 
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
@@ -342,15 +342,15 @@ class EmbeddingDenseBackward(_Primitive):
         dim = g.shape[-1]
         flat = indices.reshape(-1)
         rows = g.reshape(flat.size, dim)
-        ctx.indices, ctx.num, ctx.pad, ctx.by_freq = indices, num, pad, by_freq
-        ctx.row_scale = None
-        if by_freq or (pad >= 0 and flat.size):
-            w = np.ones(flat.size, dtype=g.dtype)
-            if by_freq:
-                w /= np.bincount(flat, minlength=num)[flat].astype(g.dtype)
-            if pad >= 0:
-                w[flat == pad] = 0
-            ctx.row_scale = w
+        ctx.indices, ctx.pad = indices, pad
+        w = None
+        if by_freq:
+            w = 1 / np.bincount(flat, minlength=num)[flat].astype(g.dtype)
+        if pad >= 0 and flat.size:
+            keep = flat != pad
+            if not keep.all():
+                w = keep.astype(g.dtype) if w is None else w * keep
+        if w is not None:
             rows = rows * w[:, None]
         out = np.zeros((num, dim), dtype=g.dtype)
         _index_add_(out, 0, flat, rows, fresh=True)
@@ -358,10 +358,14 @@ class EmbeddingDenseBackward(_Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        # The adjoint of a scatter-add is the gather at the same positions, times the same scales.
-        gg = Embedding.apply(grad, ctx.indices, ctx.pad, ctx.by_freq)
-        if ctx.row_scale is not None:
-            gg = mul(gg, Tensor._make(ctx.row_scale.reshape(ctx.indices.shape + (1,))))
+        # The gather at the same positions, with the padding rows zeroed. Like torch's
+        # embedding_dense_double_backward, this leaves out the 1/frequency scale, so with
+        # scale_grad_by_freq it is not the exact adjoint; it gives torch's numbers.
+        gg = Embedding.apply(grad, ctx.indices, ctx.pad, False)
+        if ctx.pad >= 0:
+            keep = (ctx.indices != ctx.pad)[..., None].astype(grad._data.dtype)
+            if not keep.all():
+                gg = mul(gg, Tensor._make(keep))
         return gg, None, None, None, None
 
 
@@ -445,7 +449,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 # axis, then along the next one, and so on, which is also the order of torch's CPU
 # kernel. Each axis has a "plan": source indices (nearest) or two source indices and
 # two weights (linear). Indices are non-decreasing along an axis, so the adjoint sums
-# runs of equal indices with one np.add.reduceat.
+# runs of equal indices (see _sum_runs) rather than scattering element by element.
 
 def _opmath(dt: np.dtype):
     """The type torch computes indices and weights in: double for double, else float."""
@@ -459,6 +463,20 @@ def _scale(n_in: int, n_out: int, scale_factor, op) -> np.floating:
     return op(n_in) / op(n_out)
 
 
+def _half_pixel_index(scale, dst: np.ndarray, op) -> np.ndarray:
+    """torch's area_pixel_compute_source_index without align_corners: ``max(scale * (dst + 0.5) - 0.5, 0)``.
+
+    torch's compiled kernel fuses the multiply and subtract (an FMA, one rounding); for
+    float the product is exact in double, so computing in double and rounding once
+    reproduces it bit for bit.
+    """
+    if op is np.float32:
+        real = (np.float64(scale) * (dst.astype(np.float64) + 0.5) - 0.5).astype(np.float32)
+    else:
+        real = scale * (dst + 0.5) - 0.5
+    return np.maximum(real, op(0))
+
+
 def _nearest_generic(n_in: int, n_out: int, scale_factor, dt, exact: bool) -> np.ndarray:
     """Source index of each output position, as torch's generic N-d kernel computes it
     (1-D and 3-D forward): the scale in the input's precision, the index floored as float."""
@@ -466,7 +484,7 @@ def _nearest_generic(n_in: int, n_out: int, scale_factor, dt, exact: bool) -> np
     scale = _scale(n_in, n_out, scale_factor, op)
     dst = np.arange(n_out, dtype=op)
     if exact:
-        real = np.maximum(scale * (dst + op(0.5)) - op(0.5), op(0))
+        real = _half_pixel_index(scale, dst, op)
         # floorf(real + 0.5): the sum is taken in double, then rounded to float.
         src = np.floor((real.astype(np.float64) + 0.5).astype(np.float32))
     else:
@@ -482,6 +500,11 @@ def _nearest_idx(n_in: int, n_out: int, scale_factor, exact: bool) -> np.ndarray
     out == 2 * in is ``i // 2`` whatever the scale factor, and the scale is always a
     float. For 1-D and 3-D input torch's gradient is therefore not quite the adjoint
     of its forward there; we reproduce torch's numbers, not the adjoint.
+
+    For 2-D input torch's forward picks between this and the generic kernel by tensor
+    size (large outputs take the generic one). We always use this one, which differs
+    from torch only for a scale factor that is not exactly 1 or 2 yet gives an output
+    size of exactly 1x or 2x the input, on a large tensor.
     """
     dst = np.arange(n_out)
     if not exact:
@@ -508,8 +531,7 @@ def _linear_plan(n_in: int, n_out: int, scale_factor, align_corners: bool, dt) -
         scale = op(n_in - 1) / op(n_out - 1) if n_out > 1 else op(0)
         real = scale * dst
     else:
-        scale = _scale(n_in, n_out, scale_factor, op)
-        real = np.maximum(scale * (dst + op(0.5)) - op(0.5), op(0))
+        real = _half_pixel_index(_scale(n_in, n_out, scale_factor, op), dst, op)
     i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.intp), n_in - 1)
     lam1 = np.clip(real - i0.astype(op), op(0), op(1))
     lam0 = op(1) - lam1
@@ -535,13 +557,36 @@ def _gather(x: np.ndarray, axis: int, plan: tuple) -> np.ndarray:
 
 
 def _sum_runs(g: np.ndarray, axis: int, idx: np.ndarray, n_in: int) -> np.ndarray:
-    """``out[.., idx[j], ..] += g[.., j, ..]`` along ``axis``, for non-decreasing ``idx``."""
+    """``out[.., idx[j], ..] += g[.., j, ..]`` along ``axis``, for non-decreasing ``idx``.
+
+    Equal indices form runs of consecutive positions. Pass r adds the r-th element of
+    every run at least r + 1 long, so an upsampling by k takes k vectorized adds (and a
+    downsampling one gather) instead of a per-element scatter.
+    """
+    n = idx.size
     starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
-    sums = np.add.reduceat(g, starts, axis=axis)
+    lengths = np.diff(np.append(starts, n))
+    k = int(lengths[0])
+    if n == k * starts.size and (lengths == k).all():
+        # Runs of one length k (an integer scale factor): strided views, no gathers.
+        def part(r):
+            return g[(slice(None),) * axis + (slice(r, None, k),)]
+        acc = part(0) + part(1) if k > 1 else part(0).copy()
+        for r in range(2, k):
+            acc += part(r)
+    else:
+        acc = np.take(g, starts, axis=axis)
+        for r in range(1, int(lengths.max())):
+            longer = np.flatnonzero(lengths > r)
+            more = np.take(g, starts[longer] + r, axis=axis)
+            if longer.size == starts.size:
+                acc += more
+            else:
+                acc[(slice(None),) * axis + (longer,)] += more
     if starts.size == n_in:
-        return sums  # every source position is hit, in order
+        return acc  # every source position is hit, in order
     out = np.zeros(g.shape[:axis] + (n_in,) + g.shape[axis + 1:], dtype=g.dtype)
-    out[(slice(None),) * axis + (idx[starts],)] = sums
+    out[(slice(None),) * axis + (idx[starts],)] = acc
     return out
 
 
@@ -950,10 +995,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         x1 = x1.to(common)
     if x2._data.dtype.kind in "biu":
         x2 = x2.to(common)
-    shape = tuple(broadcast_shapes(x1.shape, x2.shape))
-    if x1.shape != shape:
+    shape = _broadcast_pair(x1._data.shape, x2._data.shape)
+    if x1._data.shape != shape:
         x1 = expand(x1, shape)
-    if x2.shape != shape:
+    if x2._data.shape != shape:
         x2 = expand(x2, shape)
     dim = _wrap_dim(dim, len(shape))
     n1 = _ClampMinNoGrad.apply(_red.norm(x1, 2, dim, keepdim=True), eps)

@@ -48,12 +48,22 @@ def _check_same_dtype(x: Tensor, *others) -> None:
                                f"{_type_name(x._data)}")
 
 
+def _subscripts(shape: tuple, axes: tuple) -> tuple:
+    """einsum subscripts of an array of ``shape`` and of its reduction over ``axes``, and the keepdim shape."""
+    subs = "abcdefghijklmnopqrstuvwxyz"[:len(shape)]
+    kept = "".join(c for i, c in enumerate(subs) if i not in axes)
+    return subs, kept, tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
 def _stats(x: np.ndarray, axes: tuple, eps: float):
-    """``xhat`` (a fresh array), ``invstd`` and the biased variance over ``axes`` (both keepdims)."""
-    mean = x.mean(axis=axes, keepdims=True)
+    """``xhat`` (a fresh array), ``invstd``, mean and biased variance over ``axes`` (the last three keepdims)."""
+    # einsum sums (and sums squares) without the temporary arrays of x.mean() and np.square(x).mean().
+    subs, kept, kept_shape = _subscripts(x.shape, axes)
+    count = math.prod(x.shape[i] for i in axes)
+    mean = np.einsum(f"{subs}->{kept}", x).reshape(kept_shape) / count
     xhat = x - mean
-    var = np.square(xhat).mean(axis=axes, keepdims=True)
-    invstd = 1.0 / np.sqrt(var + eps)  # a NumPy array: float32 stays float32
+    var = np.einsum(f"{subs},{subs}->{kept}", xhat, xhat).reshape(kept_shape) / count
+    invstd = 1.0 / np.sqrt(var + eps)  # NumPy arrays and Python floats: float32 stays float32
     xhat *= invstd
     return xhat, invstd, mean, var
 
@@ -65,21 +75,44 @@ def _stats_of(x: Tensor, axes: tuple, eps: float):
     return xc * invstd, invstd
 
 
-def _sum(t: Tensor, axes: tuple) -> Tensor:
-    # ``sum(dim=())`` means "every dim" in torch; here no axes means no reduction.
-    return t.sum(axes) if axes else t
+class ProductSum(_Primitive):
+    """``(a * b).sum(axes)`` for two tensors of one shape, in one pass: einsum never builds ``a * b``.
+
+    The backward reductions of every normalization are of this form (``sum(grad * xhat)``).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, axes):
+        subs, kept, ctx.kept_shape = _subscripts(a._data.shape, axes)
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.einsum(f"{subs},{subs}->{kept}", a._data, b._data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        g = reshape(grad, ctx.kept_shape)
+        return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None, None)
+
+
+def _product_sum(a: Tensor, b: Tensor, axes: tuple, keepdim: bool = False) -> Tensor:
+    if not axes:  # nothing to reduce
+        return a * b
+    out = ProductSum.apply(a, b, axes)
+    return reshape(out, _subscripts(a.shape, axes)[2]) if keepdim else out
 
 
 def _normalize_grad(gxhat: Tensor, xhat: Tensor, invstd: Tensor, axes: tuple) -> Tensor:
     """The input gradient of ``xhat = (x - mean(x)) * invstd(x)``, given the gradient ``gxhat`` of ``xhat``."""
-    return (gxhat - gxhat.mean(axes, keepdim=True) - xhat * (gxhat * xhat).mean(axes, keepdim=True)) * invstd
+    inv_count = 1.0 / max(math.prod(xhat.shape[i] for i in axes), 1)
+    proj = _product_sum(gxhat, xhat, axes, keepdim=True) * inv_count  # mean(gxhat * xhat)
+    return (gxhat - gxhat.mean(axes, keepdim=True) - xhat * proj) * invstd
 
 
-def _affine(xhat: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, shared: bool = True) -> np.ndarray:
-    """``xhat * w + b``; a new array unless ``xhat`` is not ``shared`` with backward (an in-place op on
-    the output, like a following ``relu_``, must not change the saved ``xhat``)."""
+def _affine(xhat: np.ndarray, w: np.ndarray | None, b: np.ndarray | None) -> np.ndarray:
+    """``xhat * w + b``, always a new array: backward keeps ``xhat``, and an in-place op on the
+    output (a following ``relu_``) must not change it."""
     if w is None and b is None:
-        return xhat.copy() if shared else xhat
+        return xhat.copy()
     out = xhat * w if w is not None else xhat.copy()
     if b is not None:
         out += b
@@ -121,13 +154,19 @@ class NativeBatchNorm(_Primitive):
                     # The running variance is unbiased; the normalization uses the biased one.
                     _update_running(running_var, var.reshape(c) * (n / max(n - 1, 1)), momentum)
             ctx.xhat = xhat
+            out = _affine(xhat, w, b)
         else:
+            mean = running_mean._data.reshape(cshape)
             invstd = 1.0 / np.sqrt(running_var._data.reshape(cshape) + eps)
-            xhat = (a - running_mean._data.reshape(cshape)) * invstd
-            ctx.mean = running_mean._data.reshape(cshape).copy()
+            # Everything is per channel here: fold it into one scale and one shift, one pass over x.
+            scale = invstd if w is None else invstd * w
+            shift = -mean * scale if b is None else b - mean * scale
+            out = a * scale
+            out += shift
+            ctx.mean = mean.copy()  # the buffer may change before backward
         ctx.invstd = invstd.astype(a.dtype, copy=False)
         ctx.save_for_backward(x, weight)
-        return _affine(xhat, w, b, shared=training)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,7 +174,7 @@ class NativeBatchNorm(_Primitive):
         axes, cshape, n = ctx.axes, ctx.cshape, ctx.n
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         record = _state.enabled  # create_graph: statistics must stay functions of x
-        if ctx.training and record:
+        if ctx.training and record and n > 0:
             xhat, invstd = _stats_of(x, axes, ctx.eps)
         else:
             invstd = Tensor._make(ctx.invstd)
@@ -146,7 +185,7 @@ class NativeBatchNorm(_Primitive):
             else:
                 xhat = None
         db = grad.sum(axes) if (need_b or (need_x and ctx.training)) else None
-        dw = (grad * xhat).sum(axes) if (need_w or (need_x and ctx.training)) else None
+        dw = _product_sum(grad, xhat, axes) if (need_w or (need_x and ctx.training)) else None
         dx = None
         if need_x:
             scale = invstd if weight is None else reshape(weight, cshape) * invstd
@@ -263,7 +302,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         _verify_spatial_size(input.size())
     shape = tuple(input.shape)
     if len(shape) < 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     n, c = shape[0], shape[1]
@@ -293,7 +332,7 @@ class NativeLayerNorm(_Primitive):
         if a.size == 0:
             xhat, invstd = a.copy(), np.ones(lead + (1,) * k, a.dtype)
         else:
-            # Statistics over one contiguous axis: the fast path of NumPy's reductions.
+            # One reduced axis, whatever k is: the statistics of each row of an (m, size) view.
             xhat, invstd, _, _ = _stats(a.reshape(m, size), (1,), eps)
             xhat = xhat.reshape(a.shape)
             invstd = invstd.reshape(lead + (1,) * k)
@@ -308,7 +347,7 @@ class NativeLayerNorm(_Primitive):
         nd = x.dim()
         norm_axes = tuple(range(nd - ctx.k, nd))
         lead_axes = tuple(range(nd - ctx.k))
-        if _state.enabled:
+        if _state.enabled and x.numel() > 0:
             xhat, invstd = _stats_of(x, norm_axes, ctx.eps)
         else:
             xhat, invstd = Tensor._make(ctx.xhat), Tensor._make(ctx.invstd)
@@ -317,9 +356,9 @@ class NativeLayerNorm(_Primitive):
             gxhat = grad if weight is None else grad * weight
             dx = _normalize_grad(gxhat, xhat, invstd, norm_axes)
         if need_w:
-            dw = _sum(grad * xhat, lead_axes)
+            dw = _product_sum(grad, xhat, lead_axes)
         if need_b:
-            db = _sum(grad, lead_axes)
+            db = grad.sum(lead_axes) if lead_axes else grad  # sum(dim=()) would reduce every dim
         return dx, None, dw, db, None
 
 
@@ -399,12 +438,13 @@ class NativeGroupNorm(_Primitive):
         a = x._data
         n, c = a.shape[0], a.shape[1]
         cshape = (c,) + (1,) * (a.ndim - 2)  # a per-channel vector, broadcast over (N, C, *)
+        grouped = (n, groups, c // groups * math.prod(a.shape[2:]))
         if a.size == 0:
             xhat, invstd = a.copy(), np.ones((n, groups, 1), a.dtype)
         else:
-            xhat, invstd, _, _ = _stats(a.reshape(n, groups, -1), (2,), eps)
+            xhat, invstd, _, _ = _stats(a.reshape(grouped), (2,), eps)
             xhat = xhat.reshape(a.shape)
-        ctx.xhat, ctx.invstd, ctx.groups, ctx.eps, ctx.cshape = xhat, invstd, groups, eps, cshape
+        ctx.xhat, ctx.invstd, ctx.grouped, ctx.eps, ctx.cshape = xhat, invstd, grouped, eps, cshape
         ctx.save_for_backward(x, weight)
         return _affine(xhat, None if weight is None else weight._data.reshape(cshape),
                        None if bias is None else bias._data.reshape(cshape))
@@ -414,9 +454,9 @@ class NativeGroupNorm(_Primitive):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         shape = tuple(x.shape)
-        grouped = (shape[0], ctx.groups, -1)
+        grouped = ctx.grouped
         param_axes = (0,) + tuple(range(2, len(shape)))
-        if _state.enabled:
+        if _state.enabled and x.numel() > 0:
             xhat3, invstd = _stats_of(reshape(x, grouped), (2,), ctx.eps)
             xhat = reshape(xhat3, shape)
         else:
@@ -427,7 +467,7 @@ class NativeGroupNorm(_Primitive):
             gxhat = grad if weight is None else grad * reshape(weight, ctx.cshape)
             dx = reshape(_normalize_grad(reshape(gxhat, grouped), xhat3, invstd, (2,)), shape)
         if need_w:
-            dw = (grad * xhat).sum(param_axes)
+            dw = _product_sum(grad, xhat, param_axes)
         if need_b:
             db = grad.sum(param_axes)
         return dx, dw, db, None, None

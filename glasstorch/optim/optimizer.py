@@ -111,7 +111,7 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     """``start.lerp_(end, weight)`` with torch's two-sided formula.
 
     torch switches formulas at ``|weight| = 0.5`` so that the result is exact at both
-    ends; the running averages of Adam and friends depend on it.
+    ends; using the same switch keeps the running averages rounding as torch's do.
     """
     diff = end - start
     if abs(weight) < 0.5:
@@ -462,10 +462,11 @@ def _cast_state(param: Tensor, value, key=None):
 
 
 def _typename(obj) -> str:
+    """The type's name as torch.typename spells it: qualified, except for builtins."""
     if isinstance(obj, Tensor):
         return f"glasstorch.{type(obj).__name__}"
-    return type(obj).__module__ + "." + type(obj).__qualname__ if type(obj).__module__ != "builtins" \
-        else type(obj).__qualname__
+    module = type(obj).__module__
+    return type(obj).__qualname__ if module == "builtins" else f"{module}.{type(obj).__qualname__}"
 
 
 def _use_closure(closure: Callable | None):

@@ -231,7 +231,7 @@ def test_prelu_float32():
 MODULES = [
     ("ReLU", {}), ("ReLU", {"inplace": True}), ("ReLU6", {}), ("ReLU6", {"inplace": True}),
     ("LeakyReLU", {}), ("LeakyReLU", {"negative_slope": 0.2, "inplace": True}),
-    ("PReLU", {}), ("PReLU", {"num_parameters": 3}), ("PReLU", {"num_parameters": 3, "init": 0.1}),
+    ("PReLU", {}), ("PReLU", {"num_parameters": 4}), ("PReLU", {"num_parameters": 4, "init": 0.1}),
     ("ELU", {}), ("ELU", {"alpha": 0.5, "inplace": True}), ("SELU", {}), ("SELU", {"inplace": True}),
     ("CELU", {}), ("CELU", {"alpha": 2.0}), ("GELU", {}), ("GELU", {"approximate": "tanh"}),
     ("SiLU", {}), ("SiLU", {"inplace": True}), ("Mish", {}), ("Mish", {"inplace": True}),
@@ -250,6 +250,9 @@ IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in MODULES
 
 def _pair(name, kw):
     tmod = getattr(torch.nn, name)(**kw).double()
+    with torch.no_grad():  # distinct values per channel, so the copy and the broadcast are checked
+        for p in tmod.parameters():
+            p.add_(torch.linspace(-0.2, 0.3, p.numel(), dtype=p.dtype).reshape(p.shape))
     gmod = getattr(gt.nn, name)(**kw).double()
     gmod.load_state_dict({k: gt.tensor(v.detach().numpy()) for k, v in tmod.state_dict().items()})
     return tmod, gmod
@@ -282,9 +285,25 @@ def test_module_parity(name, kw):
     assert all(tuple(sd_g[k].shape) == tuple(sd_t[k].shape) for k in sd_t)
 
 
-@pytest.mark.parametrize("name,kw", MODULES, ids=IDS)
+@pytest.mark.parametrize("name,kw", MODULES + [("Softmax", {}), ("LogSoftmax", {}), ("Softmin", {})], ids=repr)
 def test_module_repr(name, kw):
     assert repr(getattr(gt.nn, name)(**kw)) == repr(getattr(torch.nn, name)(**kw))
+
+
+@pytest.mark.parametrize("name,kw", MODULES, ids=IDS)
+def test_module_float32(name, kw):
+    """A float32 input through a default (float32) module: float32 output, input and weight grads."""
+    tmod, gmod = getattr(torch.nn, name)(**kw), getattr(gt.nn, name)(**kw)
+    shape = (2, 4, 3, 2) if name == "Softmax2d" else (2, 4, 6)
+    x = (np.random.default_rng(0).standard_normal(shape) * 3).astype(np.float32)
+    gx, tx = gt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gout, tout = gmod(gx * 1), tmod(tx * 1)
+    gout.sum().backward()
+    tout.sum().backward()
+    assert gout.dtype == gt.float32 and gx.grad.dtype == gt.float32
+    assert all(p.grad.dtype == gt.float32 for p in gmod.parameters())
+    np.testing.assert_allclose(gout.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_repr_in_sequential():

@@ -303,3 +303,28 @@ def test_tensor_lr_is_updated_in_place():
     sched.step()
     assert opt.param_groups[0]["lr"] is lr
     assert abs(lr.item() - 0.05) < 1e-9
+
+
+@pytest.mark.parametrize("optimizer, scheduler", [
+    ("SGD", lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=5)),
+    ("Adam", lambda S, o: S.OneCycleLR(o, max_lr=0.2, total_steps=40)),
+    ("AdamW", lambda S, o: S.SequentialLR(o, [S.LinearLR(o, 0.1, total_iters=5), S.CosineAnnealingLR(o, 30)],
+                                          milestones=[5])),
+], ids=["SGD+CyclicLR", "Adam+OneCycleLR", "AdamW+SequentialLR"])
+def test_scheduled_training_matches_torch(optimizer, scheduler):
+    # The scheduled lr and momentum (beta1) must reach the update maths.
+    rng = np.random.default_rng(4)
+    x, target, w0 = rng.standard_normal((16, 3)), rng.standard_normal(16), rng.standard_normal(3)
+    finals = []
+    for lib in (gt, torch):
+        w = lib.nn.Parameter(lib.tensor(w0))
+        opt = getattr(lib.optim, optimizer)([w], lr=0.1)
+        sched = scheduler(lib.optim.lr_scheduler, opt)
+        X, y = lib.tensor(x), lib.tensor(target)
+        for _ in range(40):
+            opt.zero_grad()
+            ((X @ w - y) ** 2).mean().backward()
+            opt.step()
+            sched.step()
+        finals.append(w.detach().numpy())
+    np.testing.assert_allclose(finals[0], finals[1], rtol=1e-10, atol=1e-12)

@@ -46,7 +46,7 @@ def train_step(opt, params):
 
 def assert_params_close(ours, theirs, rtol=1e-10, atol=1e-12, msg=""):
     for i, (po, pt) in enumerate(zip(ours, theirs)):
-        assert po.dtype == gt.float64 if pt.dtype == torch.float64 else gt.float32
+        assert po.dtype == (gt.float64 if pt.dtype == torch.float64 else gt.float32)
         np.testing.assert_allclose(po.detach().numpy(), pt.detach().numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"{msg} param {i}")
 
@@ -81,7 +81,8 @@ CASES = [
     Case("RMSprop", dict(lr=0.01, momentum=0.8, centered=True, weight_decay=0.1, eps=1e-5), None, resume=True),
     Case("RMSprop", dict(lr=0.01, maximize=True), dict(centered=True, momentum=0.5), resume=True),
     Case("Adagrad", dict(lr=0.1), None),
-    Case("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1, eps=1e-8), None, resume=True),
+    Case("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1, eps=1e-8), None,
+         resume=True),
     Case("Adagrad", dict(lr=0.1, maximize=True), dict(lr=0.3, lr_decay=0.05)),
     Case("Adadelta", dict(), None),
     Case("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, eps=1e-5), None),
@@ -91,7 +92,8 @@ CASES = [
     Case("Adamax", dict(lr=0.02, maximize=True), dict(lr=0.1, eps=1e-4)),
     Case("NAdam", dict(), None),
     Case("NAdam", dict(lr=0.05, weight_decay=0.1), None, resume=True),
-    Case("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, momentum_decay=0.01), None, resume=True),
+    Case("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, momentum_decay=0.01), None,
+         resume=True),
     Case("NAdam", dict(lr=0.02, maximize=True), dict(lr=0.1, betas=(0.8, 0.9))),
     Case("RAdam", dict(), None),
     Case("RAdam", dict(lr=0.05, weight_decay=0.1), None),
@@ -186,10 +188,8 @@ def test_float32_params_stay_float32(case):
         assert p.dtype == gt.float32 and p._data.dtype == np.float32
     for state in g_opt.state.values():
         for key, val in state.items():
-            if key not in ("step", "mu_product"):
-                assert val.dtype == gt.float32, key
-            else:
-                assert val.dtype == gt.float32, key  # the default scalar dtype
+            # Buffers follow the parameters; step and mu_product the default dtype: float32 both.
+            assert val.dtype == gt.float32 and val._data.dtype == np.float32, key
     assert_params_close(g_params, t_params, rtol=2e-5, atol=2e-6)
 
 
@@ -244,7 +244,7 @@ def lbfgs_run(lib, kwargs, arrays, n_steps):
         loss.backward()
         return loss
 
-    losses = [float(opt.step(closure)) for _ in range(n_steps)]
+    losses = [float(opt.step(closure).detach()) for _ in range(n_steps)]
     return opt, params, losses
 
 
@@ -328,6 +328,7 @@ def test_zero_grad():
         assert all(p.grad is None for p in params)
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 def test_zero_grad_detaches_a_graph_grad():
     for lib in (gt, torch):
         x = lib.nn.Parameter(lib.tensor([1.0, 2.0], dtype=lib.float64))
@@ -464,3 +465,32 @@ def test_version_counter_bumped_by_step():
     v = params[0]._version.value
     opt.step()
     assert params[0]._version.value > v
+
+
+def test_custom_optimizer_subclass():
+    # A user-written optimizer on the public API, as in a torch tutorial.
+    finals = []
+    for lib in (gt, torch):
+        class SignSGD(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.01):
+                super().__init__(params, dict(lr=lr))
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            state = self.state[p]
+                            state["n"] = state.get("n", 0) + 1
+                            p.add_(p.grad.sign(), alpha=-group["lr"])
+
+        params = make_params(lib, init_arrays())
+        opt = SignSGD(param_groups(params, dict(lr=0.001)), lr=0.02)
+        calls = []
+        opt.register_step_post_hook(lambda o, a, k: calls.append(1))
+        for _ in range(10):
+            train_step(opt, params)
+        assert len(calls) == 10 and opt.state_dict()["state"][0] == {"n": 10}
+        assert opt.param_groups[1]["lr"] == 0.001
+        finals.append(params)
+    assert_params_close(*finals)
