@@ -26,3 +26,11 @@ half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # glasstorch.vision is imported on first use: most programs never need it.
+    if name == "vision":
+        import importlib
+        return importlib.import_module(".vision", __name__)
+    raise AttributeError(f"module 'glasstorch' has no attribute '{name}'")
