@@ -63,19 +63,18 @@ def chain_rule(torch):
 
 
 def linear_model(torch, epochs, seed):
-    print("\n3. learning y = x0 + 2*x1 + 4*x2 with gradient descent")
+    print("\n3. learning y = x0 + 2*x1 + 4*x2 with SGD")
     torch.manual_seed(seed)
     true_w = torch.tensor([1.0, 2.0, 4.0])
     X = torch.randn(256, 3)
     Y = X @ true_w
     w = torch.zeros(3, requires_grad=True)
-    lr = 0.1
+    optimizer = torch.optim.SGD([w], lr=0.1)
     for epoch in range(1, epochs + 1):
+        optimizer.zero_grad()                     # w.grad = None
         loss = ((X @ w - Y) ** 2).mean()          # forward: records the graph
         loss.backward()                           # backward: fills w.grad
-        with torch.no_grad():                     # the step: plain array math, not recorded
-            w -= lr * w.grad
-        w.grad = None
+        optimizer.step()                          # the step: w -= lr * w.grad, not recorded
         if epoch == 1 or epoch % max(1, epochs // 5) == 0 or epoch == epochs:
             print(f"   epoch {epoch:3d}  loss {loss.item():.6f}  w = {[round(v, 4) for v in w.tolist()]}")
     return {"weights": w.tolist(), "final_loss": loss.item()}

@@ -1,2 +1,3 @@
-"""Utilities: ``utils.data`` (datasets and loaders) and ``utils.hooks``."""
+"""Utilities: ``utils.data`` (datasets and loaders), ``utils.hooks`` and ``utils.summary``."""
 from . import data, hooks  # noqa: F401
+from .summary import summary  # noqa: F401

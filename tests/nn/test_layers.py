@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from harness import Op, check, const, ints, nograd, positive
+from harness import Op, check, ints, nograd
 
 
 def F(t):

@@ -1,0 +1,46 @@
+"""Smoke tests: each example runs end to end on a tiny setting and writes its files."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+
+CASES = [
+    ("autograd_basics.py", ["--epochs", "5"], []),
+    ("polynomial_fit.py", ["--epochs", "50"], ["loss.png"]),
+    ("mlp_sin.py", ["--epochs", "1"], ["loss.png", "fit.png"]),
+    ("binary_classifier.py", ["--epochs", "1"], ["loss.png", "decision_regions.png"]),
+    ("lenet.py", ["--epochs", "1", "--classes", "3"], ["loss.png", "accuracy.png"]),
+]
+
+
+@pytest.mark.parametrize("script,args,pngs", CASES, ids=[c[0] for c in CASES])
+def test_example_runs_and_writes_its_outputs(script, args, pngs, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, script, *args, "--out", str(out)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics
+    for name in pngs:
+        data = (out / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000, name
+
+
+def test_polynomial_fit_learns_at_default_settings(tmp_path):
+    proc = subprocess.run([sys.executable, "polynomial_fit.py", "--out", str(tmp_path)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert abs(metrics["prediction_at_6"] - 49) / 49 < 0.05
+
+
+def test_binary_classifier_reaches_90_percent_at_default_settings(tmp_path):
+    proc = subprocess.run([sys.executable, "binary_classifier.py", "--out", str(tmp_path)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["held_out"]["AdamW"]["accuracy"] >= 0.90
