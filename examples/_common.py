@@ -11,7 +11,8 @@ import os
 
 def parse_args(description: str, epochs: int, extra=None, seed: int = 0) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    p.add_argument("--epochs", type=int, default=epochs,
+                   help="training epochs" + (f" (default {epochs})" if epochs is not None else ""))
     p.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     p.add_argument("--out", default=None, help="directory for the PNG plots and metrics.json")
     p.add_argument("--backend", default="glasstorch", choices=["glasstorch", "torch"],

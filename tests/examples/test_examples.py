@@ -14,6 +14,7 @@ CASES = [
     ("mlp_sin.py", ["--epochs", "1"], ["loss.png", "fit.png"]),
     ("binary_classifier.py", ["--epochs", "1"], ["loss.png", "decision_regions.png"]),
     ("lenet.py", ["--epochs", "1", "--classes", "3"], ["loss.png", "accuracy.png"]),
+    ("mnist_mlp.py", ["--epochs", "1"], ["loss.png", "accuracy.png"]),
 ]
 
 
@@ -44,3 +45,23 @@ def test_binary_classifier_reaches_90_percent_at_default_settings(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["held_out"]["AdamW"]["accuracy"] >= 0.90
+
+
+@pytest.mark.slow
+def test_mnist_mlp_reaches_95_percent_on_digits_at_default_settings(tmp_path):
+    proc = subprocess.run([sys.executable, "mnist_mlp.py", "--out", str(tmp_path)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert "Digits" in metrics["data"] and metrics["test_accuracy"] >= 0.95
+
+
+@pytest.mark.slow
+def test_lenet_reaches_95_percent_on_digits_at_default_settings(tmp_path):
+    proc = subprocess.run([sys.executable, "lenet.py", "--out", str(tmp_path)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first_line = proc.stdout.splitlines()[0]
+    assert first_line.startswith("data:") and "Digits" in first_line
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= 0.95
