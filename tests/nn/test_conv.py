@@ -36,6 +36,11 @@ CASES = [
     # stride 1 with O <= C: the input gradient is computed as a convolution with the flipped kernel
     Op("conv2d_same_groups_dilated", lambda t, x, w, b: F(t).conv2d(x, w, b, padding="same", groups=2, dilation=2),
        [X, (4, 2, 3, 2), (4,)]),
+    # 32+ output channels per group: the GEMMs run in the other orientation
+    Op("conv2d_many_channels", lambda t, x, w, b: F(t).conv2d(x, w, b, padding=1), [(2, 3, 4, 5), (32, 3, 2, 2),
+                                                                                    (32,)]),
+    Op("conv2d_many_channels_groups", lambda t, x, w: F(t).conv2d(x, w, stride=2, groups=2), [(2, 4, 5, 5),
+                                                                                           (64, 2, 2, 2)]),
     Op("conv2d_valid", lambda t, x, w, b: F(t).conv2d(x, w, b, padding="valid"), [X, W, B]),
     Op("conv2d_dilation", lambda t, x, w, b: F(t).conv2d(x, w, b, dilation=2), [X, W, B]),
     Op("conv2d_dilation_tuple", lambda t, x, w: F(t).conv2d(x, w, dilation=(2, 1), padding=(1, 2)), [X, W]),
@@ -87,6 +92,8 @@ CASES = [
        [(4, 5, 6), (4, 3, 3, 3), B]),
     Op("conv_transpose2d_padding_crops", lambda t, x, w: F(t).conv_transpose2d(x, w, padding=2), [(1, 4, 3, 4),
                                                                                                   (4, 3, 3, 3)]),
+    Op("conv_transpose2d_many_channels", lambda t, x, w: F(t).conv_transpose2d(x, w, stride=2),
+       [(2, 32, 2, 3), (32, 2, 2, 2)]),
     # ---- conv_transpose1d
     Op("conv_transpose1d", lambda t, x, w, b: F(t).conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2),
        [(2, 4, 6), (4, 3, 3), B]),
