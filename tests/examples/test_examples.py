@@ -65,3 +65,12 @@ def test_lenet_reaches_95_percent_on_digits_at_default_settings(tmp_path):
     assert first_line.startswith("data:") and "Digits" in first_line
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.95
+
+
+def test_autograd_basics_learns_the_weights(tmp_path):
+    proc = subprocess.run([sys.executable, "autograd_basics.py", "--out", str(tmp_path)], cwd=EXAMPLES,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["chain_rule"] == {"dz_dx": 2.0, "da": -29.0, "db": 20.0, "dc": -6.0}
+    assert all(abs(w - t) < 1e-3 for w, t in zip(metrics["linear_model"]["weights"], [1.0, 2.0, 4.0]))
