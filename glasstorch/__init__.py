@@ -4,6 +4,7 @@
 pass that records the graph, the backward pass that walks it, the optimizer
 step -- is plain Python and NumPy that you can read.
 """
+from . import _allocator  # noqa: F401  (tunes glibc malloc once, at import)
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
                      set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point)
 from ._tensor import Tensor, Size, device

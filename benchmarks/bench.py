@@ -1,0 +1,306 @@
+"""glasstorch against PyTorch, side by side, on the classic workloads.
+
+    python benchmarks/bench.py                 # every workload, full size (several minutes)
+    python benchmarks/bench.py --quick         # smaller sizes, for a fast look
+    python benchmarks/bench.py --only lenet_epoch mlp_epoch
+
+One script drives two worker processes, one per framework, and makes them take turns:
+for each workload, one warm-up run each, then ``--repeats`` alternating timed runs; the
+median is reported with the glasstorch/PyTorch ratio. Each framework gets its own process
+because their thread pools spin while waiting (OpenBLAS for NumPy, OpenMP for PyTorch):
+in one process each slows the other several-fold. Both use the same number of threads and
+the same glibc malloc settings (the ones glasstorch sets at import). Each worker builds one
+workload at a time, so its peak RSS (reported per framework) covers one workload. The table
+is printed and written as JSON (``--json``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+# Thread settings must be fixed before NumPy or PyTorch start their thread pools.
+_THREADS = os.environ.get("BENCH_THREADS", str(os.cpu_count() or 1))
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, _THREADS)
+
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+# ------------------------------------------------------------------ models
+def lenet(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Flatten(), nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+
+
+def mlp(nn):
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
+def small_cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+# --------------------------------------------------------------- workloads
+class Workload:
+    """``setup(t)`` builds the state once per framework; ``run(t, state)`` is what is timed."""
+
+    def __init__(self, name, description, setup, run, unit="s", per=1, memory=False):
+        self.name, self.description = name, description
+        self.setup, self.run = setup, run
+        self.unit, self.per, self.memory = unit, per, memory
+
+
+def _data(shape, n, classes=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, *shape)).astype(np.float32), rng.integers(0, classes, n).astype(np.int64)
+
+
+def _train_setup(make_model, shape, n, batch, make_opt):
+    def setup(t):
+        t.manual_seed(0)
+        x, y = _data(shape, n)
+        model = make_model(t.nn)
+        return {"model": model, "opt": make_opt(t, model), "x": t.tensor(x), "y": t.tensor(y), "batch": batch,
+                "loss": t.nn.CrossEntropyLoss()}
+    return setup
+
+
+def _train_epoch(t, s):
+    model, opt, loss_fn, x, y, b = s["model"], s["opt"], s["loss"], s["x"], s["y"], s["batch"]
+    model.train()
+    for i in range(0, len(x), b):
+        opt.zero_grad()
+        loss = loss_fn(model(x[i:i + b]), y[i:i + b])
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def _inference_setup(n):
+    def setup(t):
+        t.manual_seed(0)
+        x, _ = _data((1, 28, 28), n)
+        model = lenet(t.nn)
+        model.eval()
+        return {"model": model, "x": t.tensor(x)}
+    return setup
+
+
+def _inference(t, s):
+    with t.no_grad():
+        for i in range(0, len(s["x"]), 1000):
+            out = s["model"](s["x"][i:i + 1000])
+    return out.sum().item()
+
+
+def _ops_setup(n):
+    def setup(t):
+        t.manual_seed(0)
+        return {"x": t.randn(4, 4, requires_grad=True), "w": t.randn(4, 4), "n": n}
+    return setup
+
+
+def _ops(t, s):
+    """n tiny ops (4x4, requires_grad) in a chain, then one backward."""
+    x, w = s["x"], s["w"]
+    y = x
+    for i in range(s["n"] // 5):  # five ops per iteration
+        y = (y * w + 0.5).tanh() - y * 0.1
+    y.sum().backward()
+    x.grad = None
+
+
+def _conv_setup(shape, weight, stride, padding):
+    def setup(t):
+        rng = np.random.default_rng(0)
+        x = t.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        w = t.tensor(rng.standard_normal(weight).astype(np.float32) * 0.1, requires_grad=True)
+        b = t.zeros(weight[0], requires_grad=True)
+        return {"x": x, "w": w, "b": b, "stride": stride, "padding": padding}
+    return setup
+
+
+def _conv(t, s):
+    out = t.nn.functional.conv2d(s["x"], s["w"], s["b"], stride=s["stride"], padding=s["padding"])
+    out.sum().backward()
+    s["x"].grad = s["w"].grad = s["b"].grad = None
+
+
+def workloads(quick: bool) -> list:
+    n_lenet = 6000 if quick else 60000
+    n_cnn = 1000 if quick else 10000
+    n_inf = 2000 if quick else 10000
+    sgd = lambda t, m: t.optim.SGD(m.parameters(), lr=0.9)  # noqa: E731
+    sgd_m = lambda t, m: t.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)  # noqa: E731
+    adamw = lambda t, m: t.optim.AdamW(m.parameters(), lr=1e-3)  # noqa: E731
+    return [
+        Workload("lenet_epoch", f"LeNet training epoch, {n_lenet} x 1x28x28, batch 256",
+                 _train_setup(lenet, (1, 28, 28), n_lenet, 256, sgd), _train_epoch, memory=True),
+        Workload("mlp_epoch", f"MLP 784-256-128-10 training epoch, {n_lenet} samples, batch 256",
+                 _train_setup(mlp, (1, 28, 28), n_lenet, 256, sgd_m), _train_epoch, memory=True),
+        Workload("small_cnn_epoch", f"CNN (conv3x3, BatchNorm, ReLU, MaxPool, Dropout, AdamW), {n_cnn} x 3x32x32, "
+                 "batch 128", _train_setup(small_cnn, (3, 32, 32), n_cnn, 128, adamw), _train_epoch, memory=True),
+        Workload("lenet_inference", f"LeNet inference, {n_inf} images, batches of 1000",
+                 _inference_setup(n_inf), _inference),
+        Workload("per_op", "per-op overhead: 10,000 tiny ops (4x4, requires_grad) + one backward",
+                 _ops_setup(10000), _ops, unit="us/op", per=10000),
+        Workload("conv_1x28_k5", "Conv2d fwd+bwd (256,1,28,28) * (6,1,5,5), padding 2",
+                 _conv_setup((256, 1, 28, 28), (6, 1, 5, 5), 1, 2), _conv),
+        Workload("conv_64x32_k3", "Conv2d fwd+bwd (128,64,32,32) * (64,64,3,3), padding 1",
+                 _conv_setup((128 if not quick else 32, 64, 32, 32), (64, 64, 3, 3), 1, 1), _conv),
+        Workload("conv_3x224_k7s2", "Conv2d fwd+bwd (32,3,224,224) * (64,3,7,7), stride 2, padding 3",
+                 _conv_setup((32 if not quick else 8, 3, 224, 224), (64, 3, 7, 7), 2, 3), _conv),
+    ]
+
+
+TARGETS = {"lenet_epoch": 1.3, "mlp_epoch": 1.2, "small_cnn_epoch": 1.5, "lenet_inference": 1.3, "per_op": 3.0,
+           "conv_1x28_k5": 1.5, "conv_64x32_k3": 1.5, "conv_3x224_k7s2": 1.5}
+
+
+def _tune_malloc() -> bool:
+    """The allocator settings glasstorch applies at import, applied without importing glasstorch."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("_allocator", os.path.join(os.path.dirname(HERE), "glasstorch",
+                                                                             "_allocator.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.tuned
+
+
+def worker(framework: str, quick: bool) -> None:
+    """Runs workloads on request: reads a workload name per line, answers with JSON."""
+    import importlib
+    import resource
+    tuned = _tune_malloc()
+    t = importlib.import_module(framework)
+    if framework == "torch":
+        t.set_num_threads(int(_THREADS))
+    table = {w.name: w for w in workloads(quick)}
+    state = {}
+    info = {"framework": framework, "version": getattr(t, "__version__", "?"), "malloc_tuned": tuned,
+            "threads": t.get_num_threads() if framework == "torch" else int(_THREADS)}
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        cmd, name = line.split()
+        w = table[name]
+        if cmd == "setup":
+            state.clear()
+            state[name] = w.setup(t)
+            w.run(t, state[name])  # warm-up
+            print(json.dumps({"ok": True}), flush=True)
+        elif cmd == "run":
+            start = time.perf_counter()
+            w.run(t, state[name])
+            elapsed = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(json.dumps({"seconds": elapsed, "peak_rss_mib": rss}), flush=True)
+
+
+class Worker:
+    def __init__(self, framework: str, quick: bool):
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework] + (["--quick"] if quick else [])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = json.loads(self.proc.stdout.readline())
+
+    def ask(self, cmd: str, name: str) -> dict:
+        self.proc.stdin.write(f"{cmd} {name}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {self.info['framework']} worker died during {cmd} {name}")
+        return json.loads(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def time_workload(w: Workload, workers: dict, repeats: int) -> tuple:
+    for wk in workers.values():
+        wk.ask("setup", w.name)
+    times = {name: [] for name in workers}
+    rss = {}
+    for _ in range(repeats):
+        for name, wk in workers.items():  # alternate, so that drifting machine load hits both
+            r = wk.ask("run", w.name)
+            times[name].append(r["seconds"])
+            rss[name] = r["peak_rss_mib"]
+    return {name: statistics.median(v) for name, v in times.items()}, rss
+
+
+def thread_report(workers: dict) -> dict:
+    info = {var: os.environ.get(var) for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                                 "OPENBLAS_CORETYPE")}
+    for name, wk in workers.items():
+        info[name] = wk.info
+    return info
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller sizes")
+    p.add_argument("--repeats", type=int, default=None, help="timed runs per framework (default 5, quick 3)")
+    p.add_argument("--only", nargs="*", help="workload names to run")
+    p.add_argument("--json", default=os.path.join(HERE, "results.json"), help="where to write the results")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        return worker(args.worker, args.quick)
+    repeats = args.repeats or (3 if args.quick else 5)
+    workers = {"glasstorch": Worker("glasstorch", args.quick), "torch": Worker("torch", args.quick)}
+    threads = thread_report(workers)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"numpy {np.__version__}, torch {workers['torch'].info['version']}")
+    print("threads:", json.dumps(threads))
+    print(f"repeats: {repeats} (median), alternating frameworks, one warm-up each\n")
+    rows = []
+    header = f"{'workload':18s} {'glasstorch':>12s} {'torch':>12s} {'ratio':>7s} {'target':>7s}  {'RSS gt/torch (MiB)':>20s}"
+    print(header)
+    print("-" * len(header))
+    for w in workloads(args.quick):
+        if args.only and w.name not in args.only:
+            continue
+        med, rss = time_workload(w, workers, repeats)
+        scale = 1e6 / w.per if w.unit == "us/op" else 1.0
+        ours, theirs = med["glasstorch"] * scale, med["torch"] * scale
+        row = {"workload": w.name, "description": w.description, "unit": w.unit, "glasstorch": ours,
+               "torch": theirs, "ratio": ours / theirs, "target": TARGETS[w.name]}
+        mem = ""
+        if w.memory:
+            row["rss_mib"] = rss
+            row["rss_ratio"] = rss["glasstorch"] / rss["torch"]
+            mem = f"{row['rss_mib']['glasstorch']:.0f}/{row['rss_mib']['torch']:.0f} ({row['rss_ratio']:.2f}x)"
+        rows.append(row)
+        fmt = "{:12.2f}" if w.unit == "us/op" else "{:12.3f}"
+        print(f"{w.name:18s} {fmt.format(ours)} {fmt.format(theirs)} {row['ratio']:7.2f} {row['target']:7.1f}  "
+              f"{mem:>20s}", flush=True)
+    for wk in workers.values():
+        wk.close()
+    result = {"machine": {"arch": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
+                          "numpy": np.__version__, "torch": workers["torch"].info["version"]},
+              "threads": threads, "repeats": repeats, "quick": args.quick, "rows": rows,
+              "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    tmp = args.json + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f, indent=2, default=str)
+    os.replace(tmp, args.json)
+    print(f"\nwritten to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
