@@ -13,11 +13,17 @@ and ``conv_transpose2d`` is ``ConvolutionTranspose`` with user-given geometry.
 All three run on 4-D arrays (N, C, H, W); 1-D convolutions are 2-D ones with
 H = 1. The work is one im2col copy and one matrix product per chunk of the batch:
 
-* im2col copies the input windows into ``cols`` laid out (C, kh, kw, batch, Ho, Wo)
-  (a strided view of the padded input, made contiguous), so that the forward
-  ``weight (O, C*kh*kw) @ cols`` and the weight gradient ``grad @ cols.T`` are each
-  one large GEMM on contiguous operands;
-* col2im, im2col's adjoint, adds the columns back with one strided slice-add per
+* im2col copies the input windows into ``cols``, one row per (C, kh, kw) and one
+  column per (sample, Ho, Wo) (a strided view of the padded input, made
+  contiguous), so that the forward ``weight (O, C*kh*kw) @ cols`` and the weight
+  gradient ``grad @ cols.T`` are each one large GEMM on contiguous operands;
+  for narrow outputs the columns are ordered (Ho, Wo, sample) instead, which
+  keeps NumPy's inner loops long;
+* the forward keeps small ``cols`` for the weight gradient (LeNet-sized layers);
+  larger ones are rebuilt in backward, as torch does;
+* the input gradient is, for stride 1, itself a convolution (of the padded output
+  gradient with the flipped kernel); otherwise a GEMM into columns and col2im,
+  im2col's adjoint, which adds the columns back with one strided slice-add per
   kernel offset (kh*kw vectorized adds, no scatter);
 * the batch is cut into chunks so that ``cols`` stays a few megabytes (in cache)
   instead of kh*kw times the input.
@@ -37,6 +43,9 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 # Bytes of im2col buffer per chunk of the batch: big enough for efficient GEMMs,
 # small enough to stay in cache.
 _CHUNK_BYTES = 8 << 20
+# The forward keeps its im2col columns for the weight gradient when they take at most this
+# much memory in all (LeNet-sized layers); larger layers redo im2col in backward, as torch does.
+_KEEP_COLS_BYTES = 32 << 20
 
 
 class _Geometry:
@@ -87,37 +96,69 @@ def _pad(x: np.ndarray, g: _Geometry) -> np.ndarray:
     return xp
 
 
-def _chunks(n: int, per_sample: int) -> list:
+def _plan(n: int, per_sample: int, g: _Geometry) -> tuple:
+    """The batch chunks (start, stop), and whether columns put the sample index last.
+
+    Columns are ordered (sample, Ho, Wo) or, for narrow outputs, (Ho, Wo, sample): NumPy's strided
+    copies and slice-adds then run in loops as long as the chunk instead of only Wo elements
+    (about 2x faster for LeNet's second layer, Wo = 10).
+    """
     step = max(1, _CHUNK_BYTES // max(per_sample, 1))
-    return [(i, min(i + step, n)) for i in range(0, n, step)]
+    last = g.out_hw[1] < 16 and min(step, n) >= 16
+    return [(i, min(i + step, n)) for i in range(0, n, step)], last
 
 
-def _im2col(xp: np.ndarray, g: _Geometry) -> np.ndarray:
+def _im2col(xp: np.ndarray, g: _Geometry, last: bool) -> np.ndarray:
     """The windows of a padded chunk ``xp`` (n, C, Hp, Wp) as ``cols`` (C*kh*kw, n*Ho*Wo)."""
     n, c = xp.shape[:2]
     kh, kw = g.kernel
     dh, dw = g.dilation
     st_h, st_w = g.stride
     ho, wo = g.out_hw
-    sn, sc, sh, sw = xp.strides
-    view = as_strided(xp, (c, kh, kw, n, ho, wo), (sc, sh * dh, sw * dw, sn, sh * st_h, sw * st_w),
-                      writeable=False)
+    if last:
+        xp = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))       # (C, Hp, Wp, n)
+        sc, sh, sw, sn = xp.strides
+        shape, strides = (c, kh, kw, ho, wo, n), (sc, sh * dh, sw * dw, sh * st_h, sw * st_w, sn)
+    else:
+        sn, sc, sh, sw = xp.strides
+        shape, strides = (c, kh, kw, n, ho, wo), (sc, sh * dh, sw * dw, sn, sh * st_h, sw * st_w)
+    view = as_strided(xp, shape, strides, writeable=False)
     return np.ascontiguousarray(view).reshape(c * kh * kw, n * ho * wo)
 
 
-def _col2im(cols: np.ndarray, gxp: np.ndarray, g: _Geometry) -> None:
-    """Adds ``cols`` (C*kh*kw, n*Ho*Wo) onto the padded chunk ``gxp`` (n, C, Hp, Wp): im2col's adjoint."""
-    n, c = gxp.shape[:2]
+def _output_cols(gy: np.ndarray, last: bool) -> np.ndarray:
+    """A chunk (n, O, Ho, Wo) of an output-shaped array laid out like cols' columns: (O, n*Ho*Wo)."""
+    return np.ascontiguousarray(gy.transpose((1, 2, 3, 0) if last else (1, 0, 2, 3))).reshape(gy.shape[1], -1)
+
+
+def _write_output(out: np.ndarray, r: np.ndarray, last: bool) -> None:
+    """Writes a GEMM result ``r`` (O, positions), positions ordered as in cols, into a chunk
+    ``out`` (n, O, Ho, Wo)."""
+    n, o, ho, wo = out.shape
+    if last:
+        out[...] = r.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
+    else:
+        out[...] = r.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+
+
+def _col2im(cols: np.ndarray, gxp: np.ndarray, g: _Geometry, last: bool) -> None:
+    """Adds ``cols`` (C*kh*kw, n*Ho*Wo) onto ``gxp``, the padded input gradient laid out channels first,
+    (C, n, Hp, Wp) or (C, Hp, Wp, n) like the columns, so both sides of every slice-add run in the
+    same order: im2col's adjoint."""
+    c = gxp.shape[0]
     kh, kw = g.kernel
     dh, dw = g.dilation
     st_h, st_w = g.stride
     ho, wo = g.out_hw
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    cols = cols.reshape((c, kh, kw) + ((ho, wo, -1) if last else (-1, ho, wo)))
     for i in range(kh):
         for j in range(kw):
             h0, w0 = i * dh, j * dw
-            gxp[:, :, h0:h0 + st_h * (ho - 1) + 1:st_h, w0:w0 + st_w * (wo - 1) + 1:st_w] += \
-                cols[:, i, j].transpose(1, 0, 2, 3)
+            rows, columns = slice(h0, h0 + st_h * (ho - 1) + 1, st_h), slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
+            if last:
+                gxp[:, rows, columns, :] += cols[:, i, j]
+            else:
+                gxp[:, :, rows, columns] += cols[:, i, j]
 
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
@@ -133,19 +174,19 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _few_channels(o: int, groups: int) -> bool:
-    """Whether a GEMM with O/groups rows should be run transposed, its long dimension first.
+    """Whether the weight-gradient GEMM should produce its result transposed, (K, O/groups).
 
-    OpenBLAS runs a GEMM with few rows (here under 32 output channels) up to 1.5x faster in
-    the transposed orientation; with more rows the plain one is as fast or faster, and its result
-    needs no transposing write. (Measured on OpenBLAS 0.3.31; the speed of either orientation
-    varies within a process by up to 2x, with the history of earlier GEMMs, so this is the
-    choice that is never badly wrong.)
+    With few output channels (under 32) OpenBLAS runs ``cols @ gy.T`` faster than
+    ``gy @ cols.T`` (up to 1.6x); with more it can be much slower. (Measured on OpenBLAS 0.3.31,
+    where the speed of each orientation also varies within a process by up to 2x with the
+    history of earlier GEMMs; this is the choice that is never badly wrong.)
     """
     return o // groups < 32
 
 
-def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geometry) -> np.ndarray:
-    """y = conv(x, w) + b on 4-D arrays."""
+def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geometry,
+                  keep: list | None = None) -> np.ndarray:
+    """y = conv(x, w) + b on 4-D arrays; appends each chunk's columns to ``keep`` if given."""
     n = x.shape[0]
     o = w.shape[0]
     ho, wo = g.out_hw
@@ -153,24 +194,15 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geomet
     # Rows of cols are (C, kh, kw): each group's weights meet a contiguous block of them.
     wg = w.reshape(g.groups, o // g.groups, -1)
     xp = _pad(x, g)
-    k = wg.shape[2]
-    for n0, n1 in _chunks(n, k * g.groups * g.positions() * x.itemsize):
-        cols = _grouped(_im2col(xp[n0:n1], g), g.groups)
-        if _few_channels(o, g.groups):
-            r = _matmul(cols.transpose(0, 2, 1), wg.transpose(0, 2, 1))       # (groups, n*Ho*Wo, O/groups)
-            out[n0:n1].reshape(n1 - n0, g.groups, -1, ho, wo)[...] = \
-                r.reshape(g.groups, n1 - n0, ho, wo, -1).transpose(1, 0, 4, 2, 3)
-        else:
-            r = _matmul(wg, cols)                                               # (groups, O/groups, n*Ho*Wo)
-            out[n0:n1] = r.reshape(o, n1 - n0, ho, wo).transpose(1, 0, 2, 3)
+    chunks, last = _plan(n, wg.shape[2] * g.groups * g.positions() * x.itemsize, g)
+    for n0, n1 in chunks:
+        cols = _grouped(_im2col(xp[n0:n1], g, last), g.groups)
+        if keep is not None:
+            keep.append(cols)
+        _write_output(out[n0:n1], _matmul(wg, cols).reshape(o, -1), last)
     if b is not None:
         out += b.reshape(o, 1, 1)
     return out
-
-
-def _output_cols(gy: np.ndarray) -> np.ndarray:
-    """A chunk (n, O, Ho, Wo) of an output-shaped array laid out like cols' columns: (O, n*Ho*Wo)."""
-    return np.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(gy.shape[1], -1)
 
 
 def _conv_input_grad(gy: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
@@ -201,21 +233,24 @@ def _col2im_input_grad(gy: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarra
     c = w.shape[1] * g.groups
     h, wd = g.in_hw
     hp, wp = g.padded_hw()
-    gxp = np.zeros((n, c, hp, wp), np.result_type(gy, w))
     # Per group, the transposed weight (C/groups * kh * kw, O/groups) turns output columns into cols.
     wt = w.reshape(g.groups, o // g.groups, -1).transpose(0, 2, 1)
-    for n0, n1 in _chunks(n, wt.shape[1] * g.groups * g.positions() * gy.itemsize):
-        gyc = _output_cols(gy[n0:n1])
-        cols = _matmul(wt, _grouped(gyc, g.groups))
-        _col2im(cols, gxp[n0:n1], g)
-    (th, tw), (bh, bw) = g.pad_lo, g.pad_hi
-    if th or tw or bh or bw:
-        return np.ascontiguousarray(gxp[:, :, th:th + h, tw:tw + wd])
-    return gxp
+    chunks, last = _plan(n, wt.shape[1] * g.groups * g.positions() * gy.itemsize, g)
+    gxp = np.zeros((c, hp, wp, n) if last else (c, n, hp, wp), np.result_type(gy, w))
+    for n0, n1 in chunks:
+        cols = _matmul(wt, _grouped(_output_cols(gy[n0:n1], last), g.groups))
+        _col2im(cols, gxp[..., n0:n1] if last else gxp[:, n0:n1], g, last)
+    (th, tw) = g.pad_lo
+    if last:
+        return np.ascontiguousarray(gxp[:, th:th + h, tw:tw + wd].transpose(3, 0, 1, 2))
+    return np.ascontiguousarray(gxp[:, :, th:th + h, tw:tw + wd].transpose(1, 0, 2, 3))
 
 
-def _conv_weight_grad(x: np.ndarray, gy: np.ndarray, g: _Geometry) -> np.ndarray:
-    """The adjoint of conv in w: the sum over batch and positions of gy times the input windows."""
+def _conv_weight_grad(x: np.ndarray, gy: np.ndarray, g: _Geometry, kept: list | None = None) -> np.ndarray:
+    """The adjoint of conv in w: the sum over batch and positions of gy times the input windows.
+
+    ``kept`` are the forward's columns of x, chunk by chunk (the chunks are the same), if it kept them.
+    """
     n, c = x.shape[:2]
     o = gy.shape[1]
     kh, kw = g.kernel
@@ -223,10 +258,11 @@ def _conv_weight_grad(x: np.ndarray, gy: np.ndarray, g: _Geometry) -> np.ndarray
     k = c // g.groups * kh * kw
     # Per group, (O/groups, K), or its transpose (K, O/groups) when there are few channels.
     gw = np.zeros((g.groups, k, o // g.groups) if few else (g.groups, o // g.groups, k), np.result_type(x, gy))
-    xp = _pad(x, g)
-    for n0, n1 in _chunks(n, c * kh * kw * g.positions() * x.itemsize):
-        cols = _grouped(_im2col(xp[n0:n1], g), g.groups)
-        gyc = _grouped(_output_cols(gy[n0:n1]), g.groups)
+    xp = _pad(x, g) if kept is None else None
+    chunks, last = _plan(n, c * kh * kw * g.positions() * x.itemsize, g)
+    for i, (n0, n1) in enumerate(chunks):
+        cols = kept[i] if kept is not None else _grouped(_im2col(xp[n0:n1], g, last), g.groups)
+        gyc = _grouped(_output_cols(gy[n0:n1], last), g.groups)
         if few:
             gw += _matmul(cols, gyc.transpose(0, 2, 1))
         else:
@@ -248,7 +284,12 @@ class Convolution(_Primitive):
     def forward(ctx, x, w, b, g):
         ctx.g = g
         ctx.save_for_backward(x, w)
-        out = _conv_forward(_as4d(x._data, g.nd), _as4d(w._data, g.nd), None if b is None else b._data, g)
+        xd = _as4d(x._data, g.nd)
+        size = xd.shape[0] * w._data.size // w._data.shape[0] * g.groups * g.positions() * xd.itemsize
+        # Backward needs these columns again for the weight gradient: keep them if they are small.
+        # (Without a graph, as under no_grad, the node and the columns are dropped right after.)
+        ctx.cols = [] if ctx.needs_input_grad[1] and size <= _KEEP_COLS_BYTES else None
+        out = _conv_forward(xd, _as4d(w._data, g.nd), None if b is None else b._data, g, ctx.cols)
         return _from4d(out, g.nd)
 
     @staticmethod
@@ -257,7 +298,7 @@ class Convolution(_Primitive):
         g = ctx.g
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = ConvolutionTranspose.apply(grad, w, None, g) if need_x else None
-        gw = ConvolutionWeight.apply(x, grad, g) if need_w else None
+        gw = ConvolutionWeight.apply(x, grad, g, ctx.cols) if need_w else None
         gb = grad.sum(_sum_dims(g)) if need_b else None
         return gx, gw, gb, None
 
@@ -291,13 +332,16 @@ class ConvolutionTranspose(_Primitive):
 
 
 class ConvolutionWeight(_Primitive):
-    """gw = the weight gradient of conv, for input x and output gradient y."""
+    """gw = the weight gradient of conv, for input x and output gradient y.
+
+    ``cols`` are x's im2col columns, when the forward kept them (a cache, not an input).
+    """
 
     @staticmethod
-    def forward(ctx, x, y, g):
+    def forward(ctx, x, y, g, cols=None):
         ctx.g = g
         ctx.save_for_backward(x, y)
-        out = _conv_weight_grad(_as4d(x._data, g.nd), _as4d(y._data, g.nd), g)
+        out = _conv_weight_grad(_as4d(x._data, g.nd), _as4d(y._data, g.nd), g, cols)
         return _from4d(out, g.nd)
 
     @staticmethod
@@ -307,7 +351,7 @@ class ConvolutionWeight(_Primitive):
         need_x, need_y = ctx.needs_input_grad[:2]
         gx = ConvolutionTranspose.apply(y, grad, None, g) if need_x else None
         gy = Convolution.apply(x, grad, None, g) if need_y else None
-        return gx, gy, None
+        return gx, gy, None, None
 
 
 # ------------------------------------------------------------------ argument checks

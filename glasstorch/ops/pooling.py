@@ -348,22 +348,41 @@ def _separable(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out).reshape(lead + (ho, wo))
 
 
-def _adaptive_avg(x: np.ndarray, out_hw: tuple) -> np.ndarray:
-    (h, w), (ho, wo) = x.shape[-2:], out_hw
+def _tiling(in_hw: tuple, out_hw: tuple) -> _Geometry | None:
+    """When the sizes divide, adaptive windows are plain ones with stride == kernel."""
+    (h, w), (ho, wo) = in_hw, out_hw
     if ho and wo and h % ho == 0 and w % wo == 0:
-        kh, kw = h // ho, w // wo
-        return x.reshape(x.shape[:-2] + (ho, kh, wo, kw)).mean(axis=(-3, -1))
-    return _separable(x, _averaging_matrix(h, ho, x.dtype), _averaging_matrix(w, wo, x.dtype))
+        k = (h // ho, w // wo)
+        return _Geometry(in_hw, out_hw, k, k, (0, 0))
+    return None
+
+
+def _adaptive_avg(x: np.ndarray, out_hw: tuple) -> np.ndarray:
+    in_hw = x.shape[-2:]
+    if out_hw == (1, 1):
+        # Global pooling: the plane sums as one matrix-vector product (BLAS; NumPy's reduction
+        # along a short last axis is slower), then torch's division.
+        size = in_hw[0] * in_hw[1]
+        sums = x.reshape(-1, size) @ np.ones(size, x.dtype)
+        return _divide(sums.reshape(x.shape[:-2] + (1, 1)), size)
+    g = _tiling(in_hw, out_hw)
+    if g is not None:
+        return _divide(_window_sum(x, g), g.kernel[0] * g.kernel[1])
+    return _separable(x, _averaging_matrix(in_hw[0], out_hw[0], x.dtype),
+                      _averaging_matrix(in_hw[1], out_hw[1], x.dtype))
 
 
 def _adaptive_avg_grad(grad: np.ndarray, in_hw: tuple) -> np.ndarray:
-    (ho, wo), (h, w) = grad.shape[-2:], in_hw
-    lead = grad.shape[:-2]
-    if ho and wo and h % ho == 0 and w % wo == 0:
-        kh, kw = h // ho, w // wo
-        g = grad / (kh * kw)
-        return np.broadcast_to(g[..., :, None, :, None], lead + (ho, kh, wo, kw)).reshape(lead + (h, w))
-    return _separable(grad, _averaging_matrix(h, ho, grad.dtype).T, _averaging_matrix(w, wo, grad.dtype).T)
+    out_hw = grad.shape[-2:]
+    if out_hw == (1, 1):
+        out = np.empty(grad.shape[:-2] + tuple(in_hw), grad.dtype)
+        out[...] = grad / (in_hw[0] * in_hw[1])
+        return out
+    g = _tiling(in_hw, out_hw)
+    if g is not None:
+        return _spread(grad / (g.kernel[0] * g.kernel[1]), g)
+    return _separable(grad, _averaging_matrix(in_hw[0], out_hw[0], grad.dtype).T,
+                      _averaging_matrix(in_hw[1], out_hw[1], grad.dtype).T)
 
 
 class AdaptiveAvgPool2D(_Primitive):

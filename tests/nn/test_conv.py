@@ -109,16 +109,60 @@ def test_functional(case):
         check(case)
 
 
+@pytest.mark.parametrize("keep", [True, False], ids=["kept_columns", "recomputed_columns"])
 @pytest.mark.parametrize("name,kwargs,shapes", [
     ("conv2d", dict(padding=1), [(5, 3, 9, 8), (4, 3, 3, 3), (4,)]),
     ("conv2d", dict(padding=(1, 2), dilation=(1, 2)), [(5, 4, 9, 8), (3, 4, 3, 3), (3,)]),
     ("conv2d", dict(stride=2, groups=3, dilation=2), [(5, 3, 11, 9), (6, 1, 3, 2), (6,)]),
     ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1), [(5, 3, 4, 5), (3, 2, 3, 3), (2,)]),
 ])
-def test_batch_chunking(monkeypatch, name, kwargs, shapes):
-    """The batch is processed in chunks; a tiny chunk budget (one sample per chunk) gives the same numbers."""
+def test_batch_chunking(monkeypatch, name, kwargs, shapes, keep):
+    """The batch is processed in chunks, and the forward keeps its im2col columns for the weight
+    gradient only when they are small: one sample per chunk, and columns recomputed in backward,
+    give the same numbers."""
     monkeypatch.setattr(gconv, "_CHUNK_BYTES", 1)
+    if not keep:
+        monkeypatch.setattr(gconv, "_KEEP_COLS_BYTES", 0)
     check(Op(f"{name}_chunked", lambda t, x, w, b: getattr(F(t), name)(x, w, b, **kwargs), shapes))
+
+
+# Batches of 16+ with outputs narrower than 16: the columns put the sample index last.
+LAST = [
+    Op("conv2d_batch16", lambda t, x, w, b: F(t).conv2d(x, w, b, padding=1), [(16, 3, 6, 5), (4, 3, 3, 3), (4,)]),
+    Op("conv2d_batch16_many_channels", lambda t, x, w, b: F(t).conv2d(x, w, b, stride=2),
+       [(16, 2, 5, 5), (32, 2, 2, 2), (32,)]),
+    Op("conv2d_batch16_groups", lambda t, x, w: F(t).conv2d(x, w, groups=2, dilation=2), [(16, 4, 6, 7),
+                                                                                         (6, 2, 3, 2)]),
+    Op("conv2d_batch16_many_groups", lambda t, x, w: F(t).conv2d(x, w, groups=2), [(16, 4, 4, 5), (64, 2, 2, 2)]),
+    Op("conv2d_batch16_flipped", lambda t, x, w: F(t).conv2d(x, w, padding="same"), [(16, 4, 6, 6), (3, 4, 2, 3)]),
+    Op("conv_transpose2d_batch16", lambda t, x, w, b: F(t).conv_transpose2d(x, w, b, stride=2, padding=1),
+       [(16, 3, 3, 4), (3, 2, 3, 3), (2,)]),
+    Op("conv1d_batch16", lambda t, x, w, b: F(t).conv1d(x, w, b, padding=1), [(16, 3, 9), (4, 3, 3), (4,)]),
+]
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["kept_columns", "recomputed_columns"])
+@pytest.mark.parametrize("case", LAST, ids=repr)
+def test_sample_last_columns(monkeypatch, case, keep):
+    if not keep:
+        monkeypatch.setattr(gconv, "_KEEP_COLS_BYTES", 0)
+    assert gconv._plan(16, 1, gconv._Geometry(2, (6, 6), (4, 4), (3, 3), (1, 1), (0, 0), (0, 0), (1, 1), 1))[1]
+    check(case)
+
+
+def test_kept_columns_survive_retain_graph():
+    x = gt.randn(3, 2, 6, 6)
+    w = gt.randn(4, 2, 3, 3, requires_grad=True)
+    y = F(gt).conv2d(x, w, padding=1)
+    assert y.grad_fn.cols  # LeNet-sized: the forward kept its columns
+    y.sum().backward(retain_graph=True)
+    first = w.grad.numpy().copy()
+    w.grad = None
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), first)
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    F(torch).conv2d(torch.tensor(x.numpy()), tw, padding=1).sum().backward()
+    np.testing.assert_allclose(first, tw.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_grad_fn_names():
@@ -357,3 +401,13 @@ def test_module_float32_parameters_and_grads():
         out.sum().backward()
         for p in m.parameters():
             assert p.dtype == gt.float32 and p.grad.dtype == gt.float32
+
+
+def test_input_modified_in_place_before_backward_raises_like_torch():
+    for t in (torch, gt):
+        x = t.ones(2, 3, 5, 5)
+        w = t.ones(4, 3, 3, 3, requires_grad=True)
+        y = F(t).conv2d(x, w)
+        x.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
