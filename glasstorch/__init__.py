@@ -18,6 +18,10 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
+from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .ops.pooling import max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d, max_pool1d_with_indices  # noqa: F401
+# torch.adaptive_max_pool1d always returns (values, indices).
+from .ops.pooling import adaptive_max_pool1d_with_indices as adaptive_max_pool1d  # noqa: F401
 from . import random
 from . import nn, optim, utils  # noqa: E402
 from . import serialization  # noqa: E402
