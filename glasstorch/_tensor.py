@@ -23,7 +23,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import dtype as _DType
 from .autograd.grad_mode import _state
-from .autograd.function import _RemovableHandle
+from .autograd.function import _add_hook
 
 
 class _Version:
@@ -371,15 +371,14 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is None:
             if self._hooks is None:
-                self._hooks = []
+                self._hooks = {}
             hooks = self._hooks
         else:
             node = self._grad_fn
             if node._pre_hooks is None:
                 node._pre_hooks = {}
-            hooks = node._pre_hooks.setdefault(self._output_nr, [])
-        hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+            hooks = node._pre_hooks.setdefault(self._output_nr, {})
+        return _add_hook(hooks, hook)
 
     def retain_grad(self) -> None:
         """Makes ``.grad`` of this non-leaf tensor be filled by backward."""

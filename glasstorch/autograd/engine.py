@@ -108,7 +108,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
             if not isinstance(vertex, Function):  # a leaf tensor
                 grad = slots[0]
                 if vertex._hooks:
-                    for hook in list(vertex._hooks):
+                    for hook in list(vertex._hooks.values()):
                         out = hook(grad)
                         if out is not None:
                             grad = out
@@ -123,7 +123,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
                     if nr < len(slots) and slots[nr] is not None:
-                        for hook in list(hooks):
+                        for hook in list(hooks.values()):
                             out = hook(slots[nr])
                             if out is not None:
                                 slots[nr] = out
@@ -149,7 +149,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
             if not retain_graph:
                 node._release()
             if node._post_hooks:
-                for hook in node._post_hooks:
+                for hook in list(node._post_hooks.values()):
                     hook(grads, tuple(slots))
 
             for i, (edge, g) in enumerate(zip(edges, grads)):

@@ -179,9 +179,8 @@ class Function(FunctionCtx):
     def register_hook(self, hook):
         """Registers ``hook(grad_inputs, grad_outputs)`` to run after this node's backward."""
         if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(hook)
-        return _RemovableHandle(self._post_hooks, hook)
+            self._post_hooks = {}
+        return _add_hook(self._post_hooks, hook)
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -294,26 +293,34 @@ class AccumulateGrad:
         return "<AccumulateGrad object>"
 
 
-class _RemovableHandle:
-    """Returned by hook registrations; ``remove()`` unregisters the hook."""
+class RemovableHandle:
+    """Returned by every hook registration (tensors, nodes, modules): ``remove()`` unregisters the hook.
 
-    __slots__ = ("_hooks", "_hook")
+    Hooks live in dicts keyed by the handle's id, so removal is exact even if the same function
+    was registered twice. Also a context manager.
+    """
 
-    def __init__(self, hooks, hook):
-        self._hooks = hooks
-        self._hook = hook
+    _next_id = 0
+
+    def __init__(self, hooks_dict: dict):
+        self._hooks_dict = hooks_dict
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
 
     def remove(self) -> None:
-        try:
-            self._hooks.remove(self._hook)
-        except ValueError:
-            pass
+        self._hooks_dict.pop(self.id, None)
 
-    def __enter__(self):
+    def __enter__(self) -> "RemovableHandle":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         self.remove()
+
+
+def _add_hook(hooks_dict: dict, hook) -> RemovableHandle:
+    handle = RemovableHandle(hooks_dict)
+    hooks_dict[handle.id] = hook
+    return handle
 
 
 class _Primitive(Function):
