@@ -142,7 +142,7 @@ def result_type(*operands) -> dtype:
     for x in operands:
         if isinstance(x, Tensor):
             d = x.dtype
-            if x.data.ndim:
+            if x._data.ndim:
                 dim = d if dim is None else promote_types(dim, d)
             else:
                 zero = d if zero is None else promote_types(zero, d)

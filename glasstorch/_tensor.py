@@ -80,6 +80,9 @@ class device:
 _CPU = device("cpu")
 
 
+_new_tensor = object.__new__
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
@@ -118,9 +121,25 @@ class Tensor:
         self._hooks = None
         self._retains_grad = False
 
-    @classmethod
-    def _make(cls, arr: np.ndarray, requires_grad: bool = False) -> "Tensor":
+    @staticmethod
+    def _make(arr: np.ndarray, requires_grad: bool = False) -> "Tensor":
         """The fast constructor used by ops: wraps an array as is, with no checks."""
+        # _init written out: this runs once per op output, so one call less matters.
+        t = _new_tensor(Tensor)
+        t._data = arr
+        t.grad = None
+        t._requires_grad = requires_grad
+        t._grad_fn = None
+        t._output_nr = 0
+        t._version = _Version()
+        t._base = None
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    @classmethod
+    def _make_as(cls, arr: np.ndarray, requires_grad: bool = False) -> "Tensor":
+        """Like ``_make``, for a subclass of Tensor."""
         t = object.__new__(cls)
         t._init(arr, requires_grad)
         return t
@@ -497,7 +516,7 @@ class Tensor:
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
                                "deepcopy protocol at the moment.")
-        t = type(self)._make(self._data.copy(), self._requires_grad)
+        t = type(self)._make_as(self._data.copy(), self._requires_grad)
         if self.__dict__:
             t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         if self.grad is not None:
@@ -785,7 +804,7 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int6
 
 
 def _rebuild(cls, data, requires_grad):
-    return cls._make(data, requires_grad)
+    return cls._make_as(data, requires_grad)
 
 
 # ------------------------------------------------------------------ repr

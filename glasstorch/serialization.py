@@ -459,7 +459,7 @@ def _rebuild_from_type_v2(func, new_type, args, state):
         if new_type is Parameter:
             t = Parameter(t, t.requires_grad)
         else:
-            t = new_type._make(t._data, t.requires_grad)
+            t = new_type._make_as(t._data, t.requires_grad)
     _set_state(t, state)
     return t
 

@@ -55,10 +55,9 @@ def _topological_order(roots: list) -> list:
 
 def _sum_to(grad, shape: tuple, dtype, node, index: int):
     """Reduces a gradient to its input's shape (undoing broadcasting) and dtype."""
-    from ..ops.broadcast import sum_to
-    from ..ops.elementwise import cast
-    from .._dtype import _FROM_NP
-
+    if _sum_to_ops is None:
+        _load_sum_to_ops()
+    sum_to, cast, from_np = _sum_to_ops
     if grad._data.shape != shape:
         try:
             grad = sum_to(grad, shape)
@@ -66,8 +65,20 @@ def _sum_to(grad, shape: tuple, dtype, node, index: int):
             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {index} - got "
                                f"{list(grad._data.shape)} but expected shape compatible with {list(shape)}") from None
     if grad._data.dtype != dtype:
-        grad = cast(grad, _FROM_NP[dtype])
+        grad = cast(grad, from_np[dtype])
     return grad
+
+
+# The ops _sum_to uses; imported on first use, as the ops package imports this module's users.
+_sum_to_ops = None
+
+
+def _load_sum_to_ops() -> None:
+    global _sum_to_ops
+    from ..ops.broadcast import sum_to
+    from ..ops.elementwise import cast
+    from .._dtype import _FROM_NP
+    _sum_to_ops = (sum_to, cast, _FROM_NP)
 
 
 def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, targets: list | None = None):
@@ -134,16 +145,17 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                 if not any(e is not None and id(e[0]) in needed for e in node._edges):
                     continue
 
-            if node._materialize_grads:
+            if (len(slots) > 1 or slots[0] is None) and node._materialize_grads:
                 for nr, g in enumerate(slots):
                     if g is None:
                         shape, dt = node._output_meta[nr]
                         slots[nr] = Tensor._make(np.zeros(shape, dtype=dt))
             grads = type(node).backward(node, *slots)
-            if not isinstance(grads, tuple):
+            if type(grads) is not tuple:
                 grads = (grads,)
             edges = node._edges
-            if len(grads) < len(edges) or any(g is not None for g in grads[len(edges):]):
+            if len(grads) != len(edges) and (len(grads) < len(edges) or
+                                             any(g is not None for g in grads[len(edges):])):
                 raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                    f"(expected {len(edges)}, got {len(grads)})")
             if not retain_graph:
@@ -152,15 +164,26 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                 for hook in list(node._post_hooks.values()):
                     hook(grads, tuple(slots))
 
-            for i, (edge, g) in enumerate(zip(edges, grads)):
-                if edge is None or g is None:
+            input_meta = node._input_meta
+            for i, edge in enumerate(edges):
+                if edge is None:
+                    continue
+                g = grads[i]
+                if g is None:
                     continue
                 if not isinstance(g, Tensor):
                     g = Tensor._make(np.asarray(g))
-                shape, dt = node._input_meta[i]
-                if g._data.shape != shape or g._data.dtype != dt:
+                shape, dt = input_meta[i]
+                data = g._data
+                if data.shape != shape or data.dtype != dt:
                     g = _sum_to(g, shape, dt, node, i)
-                _accumulate(buffers, edge[0], edge[1], g)
+                # Add the gradient to the ones already waiting at that vertex (_accumulate, inlined).
+                vertex, nr = edge
+                waiting = buffers.get(id(vertex))
+                if waiting is None:
+                    n = len(vertex._output_meta) if isinstance(vertex, Function) else 1
+                    waiting = buffers[id(vertex)] = [None] * max(n, nr + 1)
+                waiting[nr] = g if waiting[nr] is None else waiting[nr] + g
     finally:
         _state.enabled = prev
     return captured

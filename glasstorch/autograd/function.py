@@ -184,19 +184,34 @@ class Function(FunctionCtx):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        record = _state.enabled and True in needs
+        # This runs for every op, forward and (without create_graph) backward, so it is
+        # written as plain loops: no generator expressions, one pass over the arguments.
+        state = _state
+        needs = []
+        wants_grad = False
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                wants_grad = True
+            else:
+                needs.append(False)
         ctx = cls.__new__(cls)
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = tuple(needs)
+        record = wants_grad and state.enabled
         # forward runs with recording off: a user forward written with glasstorch ops
         # must not build a graph of its own inside this node.
-        prev = _state.enabled
-        _state.enabled = False
+        prev = state.enabled
+        state.enabled = False
         try:
             raw = cls.forward(ctx, *args, **kwargs)
         finally:
-            _state.enabled = prev
+            state.enabled = prev
 
+        if type(raw) is np.ndarray:  # the common case: one new array
+            out = Tensor._make(raw)
+            if record:
+                ctx._attach(args, (out,))
+            return out
         single = not isinstance(raw, tuple)
         outputs = (raw,) if single else raw
         wrapped = []
@@ -205,15 +220,15 @@ class Function(FunctionCtx):
                 o = Tensor._make(o)
             elif isinstance(o, np.generic):
                 o = Tensor._make(np.asarray(o))
-            elif isinstance(o, Tensor) and any(o is a for a in args):
-                # forward returned an input unchanged: the output must be a new node's tensor.
-                o = o._alias()
+            elif isinstance(o, Tensor):
+                for a in args:
+                    if o is a:
+                        # forward returned an input unchanged: the output must be a new node's tensor.
+                        o = o._alias()
+                        break
             wrapped.append(o)
-
         if record:
             ctx._attach(args, wrapped)
-        elif ctx._to_save:
-            ctx._to_save = ()
         return wrapped[0] if single else tuple(wrapped)
 
     def _attach(self, args, outputs) -> None:
@@ -222,8 +237,10 @@ class Function(FunctionCtx):
         meta = []
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
-                edges.append((a._grad_fn, a._output_nr) if a._grad_fn is not None else (a, 0))
-                meta.append((a._data.shape, a._data.dtype))
+                fn = a._grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (a, 0))
+                d = a._data
+                meta.append((d.shape, d.dtype))
             else:
                 edges.append(None)
                 meta.append(None)
@@ -234,8 +251,9 @@ class Function(FunctionCtx):
         out_meta = []
         for i, o in enumerate(outputs):
             if isinstance(o, Tensor):
-                out_meta.append((o._data.shape, o._data.dtype))
-                if o._data.dtype.kind == "f" and not any(o is n for n in non_diff):
+                d = o._data
+                out_meta.append((d.shape, d.dtype))
+                if d.dtype.kind == "f" and not (non_diff and any(o is n for n in non_diff)):
                     o._requires_grad = True
                     o._grad_fn = self
                     o._output_nr = i
@@ -243,19 +261,23 @@ class Function(FunctionCtx):
                 out_meta.append(None)
         self._output_meta = tuple(out_meta)
 
-        saved = []
-        for t in self._to_save:
-            if t is None or not isinstance(t, Tensor):
-                saved.append((None, None))
-                continue
-            for i, o in enumerate(outputs):
-                if t is o:
-                    saved.append((_SavedOutput(t, i), t._version.value))
-                    break
-            else:
-                saved.append((t, t._version.value))
-        self._saved = tuple(saved)
-        self._to_save = ()
+        to_save = self._to_save
+        if to_save:
+            saved = []
+            for t in to_save:
+                if t is None or not isinstance(t, Tensor):
+                    saved.append((None, None))
+                    continue
+                for i, o in enumerate(outputs):
+                    if t is o:
+                        saved.append((_SavedOutput(t, i), t._version.value))
+                        break
+                else:
+                    saved.append((t, t._version.value))
+            self._saved = tuple(saved)
+            self._to_save = ()
+        else:
+            self._saved = ()
 
     def _rebind_output(self, old, new) -> None:
         """An in-place op wrote its output ``old`` into ``new``: saved copies of it now refer to ``new``.
