@@ -28,6 +28,10 @@ import time
 _THREADS = os.environ.get("BENCH_THREADS", str(os.cpu_count() or 1))
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, _THREADS)
+# What glasstorch sets when it is imported before NumPy (see glasstorch/__init__.py): OpenBLAS
+# threads sleep soon after a matrix product instead of spinning for ~0.1 s. PyTorch does not use
+# OpenBLAS, so this changes nothing for it.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "10")
 
 import numpy as np  # noqa: E402
 
@@ -245,7 +249,7 @@ def time_workload(w: Workload, workers: dict, repeats: int) -> tuple:
 
 def thread_report(workers: dict) -> dict:
     info = {var: os.environ.get(var) for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                                 "OPENBLAS_CORETYPE")}
+                                                 "OPENBLAS_THREAD_TIMEOUT", "OPENBLAS_CORETYPE")}
     for name, wk in workers.items():
         info[name] = wk.info
     return info

@@ -4,7 +4,18 @@
 pass that records the graph, the backward pass that walks it, the optimizer
 step -- is plain Python and NumPy that you can read.
 """
-from . import _allocator  # noqa: F401  (tunes glibc malloc once, at import)
+import os as _os
+import sys as _sys
+
+# OpenBLAS (NumPy's BLAS) keeps its threads spinning for about 0.1 s after each matrix product,
+# on the cores that glasstorch's own threads need for the elementwise passes in between (see
+# _parallel.py). Asking them to sleep sooner works only before NumPy is loaded; a value set by
+# the user wins.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "10")
+
+from . import _allocator  # noqa: F401,E402  (tunes glibc malloc once, at import)
+from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
                      set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point)
 from ._tensor import Tensor, Size, device

@@ -35,6 +35,7 @@ import operator
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import _parallel
 from .._tensor import Tensor
 from ..autograd.function import _Primitive
 
@@ -116,19 +117,30 @@ def _im2col(xp: np.ndarray, g: _Geometry, last: bool) -> np.ndarray:
     st_h, st_w = g.stride
     ho, wo = g.out_hw
     if last:
-        xp = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))       # (C, Hp, Wp, n)
+        xp = _contiguous(xp.transpose(1, 2, 3, 0))                # (C, Hp, Wp, n)
         sc, sh, sw, sn = xp.strides
         shape, strides = (c, kh, kw, ho, wo, n), (sc, sh * dh, sw * dw, sh * st_h, sw * st_w, sn)
     else:
         sn, sc, sh, sw = xp.strides
         shape, strides = (c, kh, kw, n, ho, wo), (sc, sh * dh, sw * dw, sn, sh * st_h, sw * st_w)
     view = as_strided(xp, shape, strides, writeable=False)
-    return np.ascontiguousarray(view).reshape(c * kh * kw, n * ho * wo)
+    cols = np.empty(shape, xp.dtype)
+    _parallel.copy(cols, view)
+    return cols.reshape(c * kh * kw, n * ho * wo)
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``np.ascontiguousarray``, copying in parallel."""
+    if a.flags.c_contiguous:
+        return a
+    out = np.empty(a.shape, a.dtype)
+    _parallel.copy(out, a)
+    return out
 
 
 def _output_cols(gy: np.ndarray, last: bool) -> np.ndarray:
     """A chunk (n, O, Ho, Wo) of an output-shaped array laid out like cols' columns: (O, n*Ho*Wo)."""
-    return np.ascontiguousarray(gy.transpose((1, 2, 3, 0) if last else (1, 0, 2, 3))).reshape(gy.shape[1], -1)
+    return _contiguous(gy.transpose((1, 2, 3, 0) if last else (1, 0, 2, 3))).reshape(gy.shape[1], -1)
 
 
 def _write_output(out: np.ndarray, r: np.ndarray, last: bool) -> None:
@@ -136,9 +148,9 @@ def _write_output(out: np.ndarray, r: np.ndarray, last: bool) -> None:
     ``out`` (n, O, Ho, Wo)."""
     n, o, ho, wo = out.shape
     if last:
-        out[...] = r.reshape(o, ho, wo, n).transpose(3, 0, 1, 2)
+        _parallel.copy(out, r.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
     else:
-        out[...] = r.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
+        _parallel.copy(out, r.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
 
 
 def _col2im(cols: np.ndarray, gxp: np.ndarray, g: _Geometry, last: bool) -> None:
@@ -151,14 +163,19 @@ def _col2im(cols: np.ndarray, gxp: np.ndarray, g: _Geometry, last: bool) -> None
     st_h, st_w = g.stride
     ho, wo = g.out_hw
     cols = cols.reshape((c, kh, kw) + ((ho, wo, -1) if last else (-1, ho, wo)))
-    for i in range(kh):
-        for j in range(kw):
-            h0, w0 = i * dh, j * dw
-            rows, columns = slice(h0, h0 + st_h * (ho - 1) + 1, st_h), slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
-            if last:
-                gxp[:, rows, columns, :] += cols[:, i, j]
-            else:
-                gxp[:, :, rows, columns] += cols[:, i, j]
+
+    def channels(c0, c1):  # each thread adds into its own channels, so no two write one place
+        for i in range(kh):
+            for j in range(kw):
+                h0, w0 = i * dh, j * dw
+                rows = slice(h0, h0 + st_h * (ho - 1) + 1, st_h)
+                columns = slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
+                if last:
+                    gxp[c0:c1, rows, columns, :] += cols[c0:c1, i, j]
+                else:
+                    gxp[c0:c1, :, rows, columns] += cols[c0:c1, i, j]
+
+    _parallel.split(channels, c, cols.size)
 
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
@@ -242,8 +259,8 @@ def _col2im_input_grad(gy: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarra
         _col2im(cols, gxp[..., n0:n1] if last else gxp[:, n0:n1], g, last)
     (th, tw) = g.pad_lo
     if last:
-        return np.ascontiguousarray(gxp[:, th:th + h, tw:tw + wd].transpose(3, 0, 1, 2))
-    return np.ascontiguousarray(gxp[:, :, th:th + h, tw:tw + wd].transpose(1, 0, 2, 3))
+        return _contiguous(gxp[:, th:th + h, tw:tw + wd].transpose(3, 0, 1, 2))
+    return _contiguous(gxp[:, :, th:th + h, tw:tw + wd].transpose(1, 0, 2, 3))
 
 
 def _conv_weight_grad(x: np.ndarray, gy: np.ndarray, g: _Geometry, kept: list | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from .._tensor import Tensor, _TYPE_NAMES
-from .. import _dtype
+from .. import _dtype, _parallel
 from ..autograd.function import _Primitive
 from ..autograd.grad_mode import _state
 from .shape import reshape
@@ -125,6 +125,72 @@ def _channel_shape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
+# Batch norm on (N, C, *) arrays runs in slabs of samples, in parallel: per-channel sums are
+# added up from each slab's partial sums, and the elementwise passes work slab by slab.
+def _channel_sums(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Per-channel sums of ``a`` (or of ``a * b``) over dims 0 and 2, for (N, C, S) arrays."""
+    if b is None:
+        parts = _parallel.split(lambda lo, hi: np.einsum("ncs->c", a[lo:hi]), a.shape[0], a.size)
+    else:
+        parts = _parallel.split(lambda lo, hi: np.einsum("ncs,ncs->c", a[lo:hi], b[lo:hi]), a.shape[0], a.size)
+    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=a.dtype)
+
+
+def _batch_stats(a: np.ndarray, eps: float, w: np.ndarray | None, b: np.ndarray | None):
+    """Training-mode batch norm of ``a`` (N, C, S): ``xhat``, the output, invstd, mean, biased var."""
+    n = a.shape[0] * a.shape[2]
+    mean = (_channel_sums(a) / n)[:, None]
+    xhat = np.empty(a.shape, a.dtype)
+
+    def center(lo, hi):
+        np.subtract(a[lo:hi], mean, out=xhat[lo:hi])
+
+    _parallel.split(center, a.shape[0], a.size)
+    var = (_channel_sums(xhat, xhat) / n)[:, None]
+    invstd = (1.0 / np.sqrt(var + eps)).astype(a.dtype, copy=False)
+    # The output is a new array: backward keeps xhat, and an in-place op on the output
+    # (a following relu_) must not change it.
+    out = np.empty(a.shape, a.dtype)
+
+    def scale_shift(lo, hi):
+        xs, o = xhat[lo:hi], out[lo:hi]
+        xs *= invstd
+        if w is not None:
+            np.multiply(xs, w, out=o)
+        else:
+            o[...] = xs
+        if b is not None:
+            o += b
+
+    _parallel.split(scale_shift, a.shape[0], a.size)
+    return xhat, out, invstd, mean, var
+
+
+def _batch_norm_grads(g: np.ndarray, xhat: np.ndarray, scale: np.ndarray, need_x: bool):
+    """Training-mode batch-norm gradients from arrays (N, C, S): dx (or None), dw and db per channel.
+
+    ``scale`` is weight * invstd per channel, shaped (C, 1). The formula is the one of
+    ``NativeBatchNorm.backward``, in NumPy and in slabs: dx = scale * (g - db/n - xhat * dw/n).
+    """
+    n = g.shape[0] * g.shape[2]
+    db = _channel_sums(g)
+    dw = _channel_sums(g, xhat)
+    if not need_x:
+        return None, dw, db
+    k_x = (scale * dw[:, None] / max(n, 1)).astype(g.dtype, copy=False)
+    k_0 = (scale * db[:, None] / max(n, 1)).astype(g.dtype, copy=False)
+    dx = np.empty(g.shape, g.dtype)
+
+    def slab(lo, hi):
+        d = dx[lo:hi]
+        np.multiply(g[lo:hi], scale, out=d)
+        d -= xhat[lo:hi] * k_x
+        d -= k_0
+
+    _parallel.split(slab, g.shape[0], g.size)
+    return dx, dw, db
+
+
 class NativeBatchNorm(_Primitive):
     """Normalizes each channel (dim 1) over the batch and spatial dims.
 
@@ -146,15 +212,18 @@ class NativeBatchNorm(_Primitive):
             if n == 0:  # an empty batch: nothing to normalize, nothing to learn from
                 xhat = a.copy()
                 invstd = np.ones(cshape, a.dtype)
+                out = _affine(xhat, w, b)
             else:
-                xhat, invstd, mean, var = _stats(a, axes, eps)
+                a3 = a.reshape(a.shape[0], c, -1)
+                xhat, out, invstd, mean, var = _batch_stats(
+                    a3, eps, None if w is None else w.reshape(c, 1), None if b is None else b.reshape(c, 1))
+                xhat, out, invstd = xhat.reshape(a.shape), out.reshape(a.shape), invstd.reshape(cshape)
                 if running_mean is not None:
                     _update_running(running_mean, mean.reshape(c), momentum)
                 if running_var is not None:
                     # The running variance is unbiased; the normalization uses the biased one.
                     _update_running(running_var, var.reshape(c) * (n / max(n - 1, 1)), momentum)
             ctx.xhat = xhat
-            out = _affine(xhat, w, b)
         else:
             mean = running_mean._data.reshape(cshape)
             invstd = 1.0 / np.sqrt(running_var._data.reshape(cshape) + eps)
@@ -174,6 +243,17 @@ class NativeBatchNorm(_Primitive):
         axes, cshape, n = ctx.axes, ctx.cshape, ctx.n
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         record = _state.enabled  # create_graph: statistics must stay functions of x
+        if ctx.training and not record and n > 0 and grad._data.shape == x._data.shape:
+            # Without create_graph the same formula runs on arrays, fused and in parallel.
+            g = grad._data
+            c = g.shape[1]
+            invstd = ctx.invstd.reshape(c, 1)
+            scale = invstd if weight is None else weight._data.reshape(c, 1) * invstd
+            dx, dw, db = _batch_norm_grads(g.reshape(g.shape[0], c, -1), ctx.xhat.reshape(g.shape[0], c, -1),
+                                           scale, need_x)
+            return (Tensor._make(dx.reshape(g.shape)) if need_x else None,
+                    Tensor._make(dw) if need_w else None, Tensor._make(db) if need_b else None,
+                    None, None, None, None, None)
         if ctx.training and record and n > 0:
             xhat, invstd = _stats_of(x, axes, ctx.eps)
         else:

@@ -29,6 +29,7 @@ import operator
 
 import numpy as np
 
+from .. import _parallel
 from .._tensor import Tensor
 from ..autograd.function import _Primitive
 
@@ -92,26 +93,41 @@ def _running_max(views, n_taps: int, dtype: np.dtype, init_tap, check_nan: bool)
     and NaN propagates (the last NaN is kept). Because the taps come in increasing order, the tap
     of the maximum is the largest k at which the max was replaced, which branch-free integer ops
     track much faster than masked copies of an index array. ``init_tap`` (broadcastable) is the
-    answer when nothing replaces the initial -inf: torch's first tap inside the input.
+    answer when nothing replaces the initial -inf: torch's first tap inside the input; None means
+    every window's first tap is inside, so the first tap starts the running max.
     ``check_nan`` may be False when the input has no NaN, which saves a pass per tap.
     """
     tap_type = np.int8 if n_taps < 128 else np.int32
-    best = tap = None
+    best = tap = better = step = None
     for k, v in enumerate(views):
         if best is None:
+            if init_tap is None:
+                best = v.copy()
+                tap = np.zeros(v.shape, tap_type)
+                better = np.empty(v.shape, np.bool_)
+                step = np.empty(v.shape, tap_type)
+                continue
             best = np.full(v.shape, _lowest(dtype), dtype)
             tap = np.empty(v.shape, tap_type)
             tap[...] = init_tap
-        better = v > best
+            better = np.empty(v.shape, np.bool_)
+            step = np.empty(v.shape, tap_type)
+        np.greater(v, best, out=better)
         if check_nan:
             better |= np.isnan(v)
         np.maximum(best, v, out=best)   # NaN-propagating, like torch
-        np.maximum(tap, better * tap_type(k), out=tap)
+        np.multiply(better, tap_type(k), out=step)
+        np.maximum(tap, step, out=tap)
     return best, tap
 
 
 def _has_nan(x: np.ndarray) -> bool:
     return x.dtype.kind == "f" and x.size > 0 and bool(np.isnan(x.max()))
+
+
+# Planes per block of max pooling: about 256K input elements, so that the per-tap passes over a
+# block's running max stay in the core's cache.
+_POOL_BLOCK_ELEMENTS = 1 << 18
 
 
 def _max_pool_np(x: np.ndarray, g: _Geometry):
@@ -127,30 +143,60 @@ def _max_pool_np(x: np.ndarray, g: _Geometry):
     # torch's initial index: each window's first tap inside the input.
     first_i = -(-np.maximum(-row0, 0) // dh)
     first_j = -(-np.maximum(-col0, 0) // dw)
-    views = (xp[..., r, c] for _, _, r, c in g.offsets())
-    values, tap = _running_max(views, kh * kw, x.dtype, first_i[:, None] * kw + first_j, _has_nan(x))
+    init_tap = None if (ph, pw) == (0, 0) else first_i[:, None] * kw + first_j
     # Tap k = i*kw + j of the window at (r, c) reads input row row0[r] + i*dh, column col0[c] + j*dw.
     tap_offset = (np.arange(kh)[:, None] * dh * w + np.arange(kw) * dw).ravel()
-    index = np.take(tap_offset, tap)
-    index += row0[:, None] * w + col0
-    return values, index
+    base = row0[:, None] * w + col0
+
+    planes = xp.reshape((-1,) + xp.shape[-2:])
+    values = np.empty((planes.shape[0], ho, wo), x.dtype)
+    index = np.empty((planes.shape[0], ho, wo), np.int64)
+    per_block = max(1, _POOL_BLOCK_ELEMENTS // (xp.shape[-2] * xp.shape[-1]))
+
+    def run(lo, hi, check_nan):  # planes lo:hi, block by block
+        for b0 in range(lo, hi, per_block):
+            b1 = min(b0 + per_block, hi)
+            block = planes[b0:b1]
+            views = (block[..., r, c] for _, _, r, c in g.offsets())
+            values[b0:b1], tap = _running_max(views, kh * kw, x.dtype, init_tap, check_nan)
+            np.take(tap_offset, tap, out=index[b0:b1])
+            index[b0:b1] += base
+
+    _parallel.split(lambda lo, hi: run(lo, hi, False), planes.shape[0], planes.size)
+    if _has_nan(values):
+        # A NaN in a window makes its max NaN; only then is the slower NaN-aware scan needed.
+        _parallel.split(lambda lo, hi: run(lo, hi, True), planes.shape[0], planes.size)
+    return values.reshape(out_shape), index.reshape(out_shape)
 
 
 def _scatter(grad: np.ndarray, index: np.ndarray, in_shape: tuple, disjoint: bool) -> np.ndarray:
     """Adds each element of ``grad`` (*planes, Ho, Wo) into zeros of ``in_shape`` (*planes, H, W) at ``index``."""
     size = in_shape[-2] * in_shape[-1]
     planes = math.prod(in_shape[:-2])
-    flat = (np.arange(planes, dtype=np.int64)[:, None] * size
-            + index.reshape(planes, index.shape[-2] * index.shape[-1])).ravel()
-    out = np.zeros(planes * size, grad.dtype)
+    per_plane = index.shape[-2] * index.shape[-1]
     if disjoint:
-        # Every input position receives at most one gradient: a plain assignment is exact.
-        out[flat] = grad.reshape(-1)
-    else:
-        # Overlapping windows can pick the same maximum, so gradients must accumulate. On flat
-        # indices np.add.at is the fastest exact way NumPy has (faster than bincount, which
-        # also goes through float64, or one masked add per kernel tap).
-        np.add.at(out, flat, grad.reshape(-1))
+        # Every input position receives at most one gradient: a plain assignment is exact. Done
+        # in blocks of planes (in parallel), so each block's zeros and writes stay in cache.
+        out = np.empty((planes, size), grad.dtype)
+        index2, grad2 = index.reshape(planes, per_plane), grad.reshape(planes, per_plane)
+        per_block = max(1, _POOL_BLOCK_ELEMENTS // max(size, 1))
+
+        def run(lo, hi):
+            for b0 in range(lo, hi, per_block):
+                b1 = min(b0 + per_block, hi)
+                block = out[b0:b1]
+                block.fill(0)
+                flat = np.arange(b1 - b0, dtype=np.int64)[:, None] * size + index2[b0:b1]
+                block.reshape(-1)[flat.reshape(-1)] = grad2[b0:b1].reshape(-1)
+
+        _parallel.split(run, planes, planes * size)
+        return out.reshape(in_shape)
+    flat = (np.arange(planes, dtype=np.int64)[:, None] * size + index.reshape(planes, per_plane)).ravel()
+    out = np.zeros(planes * size, grad.dtype)
+    # Overlapping windows can pick the same maximum, so gradients must accumulate. On flat
+    # indices np.add.at is the fastest exact way NumPy has (faster than bincount, which
+    # also goes through float64, or one masked add per kernel tap).
+    np.add.at(out, flat, grad.reshape(-1))
     return out.reshape(in_shape)
 
 
@@ -260,6 +306,16 @@ def _window_sum(x: np.ndarray, g: _Geometry) -> np.ndarray:
 def _spread(grad: np.ndarray, g: _Geometry) -> np.ndarray:
     """The adjoint of the window sum: each window's gradient added to all its inputs."""
     (h, w), (kh, kw), (sh, sw), (dh, dw), (ph, pw) = g.in_hw, g.kernel, g.stride, g.dilation, g.padding
+    (ho, wo) = g.out_hw
+    if (sh, sw) == (kh, kw) and (dh, dw) == (1, 1) and (ph, pw) == (0, 0) and ho * kh <= h and wo * kw <= w:
+        # The windows tile the input: each gradient is copied to its k x k block (repeat is
+        # NumPy's fastest way to do that, several times faster than slice-adds).
+        tiles = grad.repeat(kh, axis=-2).repeat(kw, axis=-1)
+        if (ho * kh, wo * kw) == (h, w):
+            return tiles
+        out = np.zeros(grad.shape[:-2] + (h, w), grad.dtype)  # rows and columns no window covers
+        out[..., :ho * kh, :wo * kw] = tiles
+        return out
     need = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(g.out_hw, g.stride, g.kernel, g.dilation)]
     rows = _spread_taps(grad, -2, kh, sh, dh, max(h + ph, need[0]))
     gxp = _spread_taps(rows, -1, kw, sw, dw, max(w + pw, need[1]))
