@@ -1,0 +1,144 @@
+"""The threaded and blocked code paths, forced on small inputs and checked against torch.
+
+Ops split large arrays over threads (glasstorch/_parallel.py) and run max pooling in
+blocks of planes; the parity tables use small arrays, where neither happens. Here the
+thresholds are lowered so that every split and block boundary is exercised, and the
+conv, pooling, normalization and activation tables are run again.
+"""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from glasstorch import _parallel
+from glasstorch.ops import pooling
+from harness import check
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _table(path: str, keep=lambda case: True) -> list:
+    """The CASES table of a test file (loaded under another name, so its tests are not collected twice)."""
+    spec = importlib.util.spec_from_file_location("_table_" + path.replace("/", "_")[:-3], os.path.join(HERE, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [case for case in module.CASES if keep(case)]
+
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+CASES = (_table("nn/test_conv.py") + _table("nn/test_pooling.py") + _table("nn/test_normalization.py")
+         + _table("ops/test_elementwise.py", lambda c: c.name.split("_")[0] in ACTIVATIONS)
+         + _table("nn/test_activation.py", lambda c: c.name.split("_")[0] in ACTIVATIONS))
+
+
+@pytest.fixture
+def forced_threads(monkeypatch):
+    """Three threads (an odd split) from the smallest arrays on, and max-pool blocks of one plane."""
+    before = _parallel.get_num_threads()
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    monkeypatch.setattr(pooling, "_POOL_BLOCK_ELEMENTS", 1)
+    _parallel.set_num_threads(3)
+    yield
+    _parallel.set_num_threads(before)
+
+
+def test_tables_are_not_empty():
+    names = {case.name for case in CASES}
+    assert len(CASES) > 100 and {"relu", "sigmoid", "tanh"} <= names
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_table_with_threads(forced_threads, case):
+    assert _parallel.parts(4, 4) == 3
+    check(case)
+
+
+@pytest.mark.parametrize("nan_input", [False, True])
+def test_max_pool_blocks_and_nan(forced_threads, nan_input):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 9, 10))
+    x[0, 1, 2, 3] = np.nan if nan_input else x[0, 1, 2, 3]
+    x[2, 3, 0, 0] = np.nan if nan_input else x[2, 3, 0, 0]
+    g = rng.standard_normal((3, 4, 4, 5))
+    ours = gt.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out_o, idx_o = gt.nn.functional.max_pool2d(ours, 2, return_indices=True)
+    out_t, idx_t = torch.nn.functional.max_pool2d(theirs, 2, return_indices=True)
+    out_o.backward(gt.tensor(g))
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out_o.detach().numpy(), out_t.detach().numpy())
+    np.testing.assert_array_equal(idx_o.numpy(), idx_t.numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_relu_gradient_passes_nan_and_inf_like_torch(monkeypatch, threads):
+    # threshold_backward selects: NaN or inf gradients where the output is 0 become 0, not NaN.
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = _parallel.get_num_threads()
+    _parallel.set_num_threads(threads)
+    try:
+        x = [1.0, -1.0, 0.0, 2.0, -3.0, 4.0]
+        g = [float("nan"), float("nan"), float("inf"), float("-inf"), float("inf"), 1.0]
+        for dtype in ("float32", "float64"):
+            ours = gt.tensor(x, dtype=getattr(gt, dtype), requires_grad=True)
+            theirs = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+            gt.relu(ours).backward(gt.tensor(g, dtype=getattr(gt, dtype)))
+            torch.relu(theirs).backward(torch.tensor(g, dtype=getattr(torch, dtype)))
+            np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+            assert ours.grad.dtype == getattr(gt, dtype)
+    finally:
+        _parallel.set_num_threads(before)
+
+
+def test_split_covers_the_range_once_and_returns_results_in_order(monkeypatch):
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = _parallel.get_num_threads()
+    _parallel.set_num_threads(4)
+    try:
+        seen = np.zeros(10, int)
+
+        def mark(lo, hi):
+            seen[lo:hi] += 1
+            return (lo, hi)
+
+        ranges = _parallel.split(mark, 10, 10)
+        assert seen.tolist() == [1] * 10
+        assert ranges[0][0] == 0 and ranges[-1][1] == 10
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    finally:
+        _parallel.set_num_threads(before)
+
+
+def test_split_reraises_a_worker_error(monkeypatch):
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = _parallel.get_num_threads()
+    _parallel.set_num_threads(2)
+    try:
+        def fail_late(lo, hi):
+            if lo > 0:
+                raise ValueError(f"range {lo}:{hi} failed")
+
+        with pytest.raises(ValueError, match="range 5:10 failed"):
+            _parallel.split(fail_late, 10, 10)
+    finally:
+        _parallel.set_num_threads(before)
+
+
+def test_set_num_threads_like_torch():
+    before = gt.get_num_threads()
+    assert isinstance(before, int) and before >= 1
+    try:
+        gt.set_num_threads(1)
+        assert gt.get_num_threads() == 1 and _parallel.parts(1000, 10 ** 9) == 1
+        x = gt.randn(300, 300)
+        np.testing.assert_allclose(gt.sigmoid(x).numpy(), torch.sigmoid(torch.from_numpy(x.numpy())).numpy(),
+                                   rtol=1e-6)
+    finally:
+        gt.set_num_threads(before)
+    for bad in (0, -1, 1.5):
+        with pytest.raises(RuntimeError, match="positive integer"):
+            gt.set_num_threads(bad)
