@@ -9,9 +9,9 @@ for each workload, one warm-up run each, then ``--repeats`` alternating timed ru
 median is reported with the glasstorch/PyTorch ratio. Each framework gets its own process
 because their thread pools spin while waiting (OpenBLAS for NumPy, OpenMP for PyTorch):
 in one process each slows the other several-fold. Both use the same number of threads and
-the same glibc malloc settings (the ones glasstorch sets at import). Each worker builds one
-workload at a time, so its peak RSS (reported per framework) covers one workload. The table
-is printed and written as JSON (``--json``).
+the same glibc malloc settings (the ones glasstorch sets at import). Every workload gets a
+fresh pair of workers, so the peak RSS reported per framework is that workload's own. The
+table is printed and written as JSON (``--json``).
 """
 from __future__ import annotations
 
@@ -266,10 +266,15 @@ def main():
     if args.worker:
         return worker(args.worker, args.quick)
     repeats = args.repeats or (3 if args.quick else 5)
-    workers = {"glasstorch": Worker("glasstorch", args.quick), "torch": Worker("torch", args.quick)}
+
+    def fresh_workers() -> dict:
+        return {"glasstorch": Worker("glasstorch", args.quick), "torch": Worker("torch", args.quick)}
+
+    workers = fresh_workers()
     threads = thread_report(workers)
+    torch_version = workers["torch"].info["version"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, torch {workers['torch'].info['version']}")
+          f"numpy {np.__version__}, torch {torch_version}")
     print("threads:", json.dumps(threads))
     print(f"repeats: {repeats} (median), alternating frameworks, one warm-up each\n")
     rows = []
@@ -279,7 +284,12 @@ def main():
     for w in workloads(args.quick):
         if args.only and w.name not in args.only:
             continue
+        if workers is None:
+            workers = fresh_workers()
         med, rss = time_workload(w, workers, repeats)
+        for wk in workers.values():  # peak RSS is per process: the next workload starts afresh
+            wk.close()
+        workers = None
         scale = 1e6 / w.per if w.unit == "us/op" else 1.0
         ours, theirs = med["glasstorch"] * scale, med["torch"] * scale
         row = {"workload": w.name, "description": w.description, "unit": w.unit, "glasstorch": ours,
@@ -293,10 +303,8 @@ def main():
         fmt = "{:12.2f}" if w.unit == "us/op" else "{:12.3f}"
         print(f"{w.name:18s} {fmt.format(ours)} {fmt.format(theirs)} {row['ratio']:7.2f} {row['target']:7.1f}  "
               f"{mem:>20s}", flush=True)
-    for wk in workers.values():
-        wk.close()
     result = {"machine": {"arch": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
-                          "numpy": np.__version__, "torch": workers["torch"].info["version"]},
+                          "numpy": np.__version__, "torch": torch_version},
               "threads": threads, "repeats": repeats, "quick": args.quick, "rows": rows,
               "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     tmp = args.json + ".tmp"
