@@ -59,7 +59,8 @@ def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="glasstorch")
+            _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="glasstorch",
+                                       initializer=_mark_worker)
         return _pool
 
 
@@ -74,9 +75,18 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
+_worker = threading.local()  # set in the pool's threads
+
+
+def _mark_worker() -> None:
+    _worker.active = True
+
+
 def parts(n: int, size: int) -> int:
     """How many threads to use for ``n`` slices of an array of ``size`` elements."""
-    if _threads == 1 or n < 2:
+    if _threads == 1 or n < 2 or getattr(_worker, "active", False):
+        # Work handed to a pool thread runs serially: a nested split waiting on the same
+        # pool could wait forever.
         return 1
     return max(1, min(_threads, n, size // _MIN_PER_THREAD))
 

@@ -142,3 +142,34 @@ def test_set_num_threads_like_torch():
     for bad in (0, -1, 1.5):
         with pytest.raises(RuntimeError, match="positive integer"):
             gt.set_num_threads(bad)
+
+
+def test_nested_split_in_a_pool_thread_runs_serially(monkeypatch):
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = _parallel.get_num_threads()
+    _parallel.set_num_threads(2)  # one pool thread: a nested wait on it would never end
+    try:
+        def outer(lo, hi):
+            return sum(_parallel.split(lambda a, b: b - a, 10, 10))
+
+        assert _parallel.split(outer, 4, 4) == [10, 10]
+    finally:
+        _parallel.set_num_threads(before)
+
+
+class _BigSigmoids(gt.utils.data.Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return gt.sigmoid(gt.full((256, 1024), float(i))).sum()
+
+
+def test_dataloader_workers_fork_after_the_pool_started(monkeypatch):
+    # The parent's pool threads do not exist in a forked worker; the worker must make its own.
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    gt.sigmoid(gt.randn(64, 64))  # start the parent's pool
+    loader = gt.utils.data.DataLoader(_BigSigmoids(), batch_size=2, num_workers=2, timeout=60)
+    sums = gt.cat(list(loader)).numpy()
+    expected = [256 * 1024 / (1 + np.exp(-float(i))) for i in range(4)]
+    np.testing.assert_allclose(sums, expected, rtol=1e-5)
