@@ -281,12 +281,15 @@ def main():
     p.add_argument("--quick", action="store_true", help="smaller sizes")
     p.add_argument("--repeats", type=int, default=None, help="timed runs per framework (default 5, quick 3)")
     p.add_argument("--only", nargs="*", help="workload names to run")
-    p.add_argument("--json", default=os.path.join(HERE, "results.json"), help="where to write the results")
+    p.add_argument("--json", default=None,
+                   help="where to write the results (default benchmarks/results.json, or results-quick.json)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         return worker(args.worker, args.quick)
     repeats = args.repeats or (3 if args.quick else 5)
+    if args.json is None:
+        args.json = os.path.join(HERE, "results-quick.json" if args.quick else "results.json")
 
     def fresh_workers() -> dict:
         return {"glasstorch": Worker("glasstorch", args.quick), "torch": Worker("torch", args.quick)}
