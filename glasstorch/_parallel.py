@@ -13,6 +13,7 @@ BLAS, which has its own threads.
 """
 from __future__ import annotations
 
+import operator
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -46,19 +47,24 @@ def get_num_threads() -> int:
 def set_num_threads(num: int) -> None:
     """Sets the number of threads used to parallelize large elementwise ops (as ``torch.set_num_threads``)."""
     global _threads, _pool
-    if not isinstance(num, int) or isinstance(num, bool) or num < 1:
+    try:
+        count = operator.index(num)  # ints and NumPy integers, not floats
+    except TypeError:
+        count = None
+    if count is None or isinstance(num, bool) or count < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {num!r}")
     with _lock:
-        _threads = num
-        old, _pool = _pool, None
-    if old is not None:
-        old.shutdown(wait=False)
+        _threads = count
+        # Not shut down: another thread may be submitting to it right now. Its idle threads
+        # exit once nothing refers to it any more.
+        _pool = None
 
 
-def _get_pool() -> ThreadPoolExecutor:
+def _get_pool() -> ThreadPoolExecutor | None:
+    """The pool of ``get_num_threads() - 1`` threads (the caller is the last one), or None for one thread."""
     global _pool
     with _lock:
-        if _pool is None:
+        if _pool is None and _threads > 1:
             _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="glasstorch",
                                        initializer=_mark_worker)
         return _pool
@@ -98,8 +104,10 @@ def split(fn, n: int, size: int) -> list:
     k = parts(n, size)
     if k == 1:
         return [fn(0, n)]
-    bounds = [n * i // k for i in range(k + 1)]
     pool = _get_pool()
+    if pool is None:  # set to one thread since parts() looked
+        return [fn(0, n)]
+    bounds = [n * i // k for i in range(k + 1)]
     futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, k)]
     first = fn(bounds[0], bounds[1])  # the calling thread takes the first range
     return [first] + [f.result() for f in futures]  # result() re-raises a worker's error

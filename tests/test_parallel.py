@@ -173,3 +173,46 @@ def test_dataloader_workers_fork_after_the_pool_started(monkeypatch):
     sums = gt.cat(list(loader)).numpy()
     expected = [256 * 1024 / (1 + np.exp(-float(i))) for i in range(4)]
     np.testing.assert_allclose(sums, expected, rtol=1e-5)
+
+
+def test_set_num_threads_while_other_threads_run_ops(monkeypatch):
+    # Changing the thread count must not break ops that are splitting work at that moment.
+    import threading
+    import time
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = gt.get_num_threads()
+    x = gt.randn(64, 1000)
+    expected = gt.relu(x).numpy()
+    errors, stop = [], threading.Event()
+
+    def work():
+        try:
+            while not stop.is_set():
+                np.testing.assert_array_equal(gt.relu(x).numpy(), expected)
+        except Exception as e:  # noqa: BLE001  (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for th in threads:
+        th.start()
+    try:
+        for i in range(300):
+            gt.set_num_threads(1 + i % 4)
+            time.sleep(0.001)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+        gt.set_num_threads(before)
+    assert not errors, errors[0]
+
+
+def test_set_num_threads_takes_numpy_integers():
+    before = gt.get_num_threads()
+    try:
+        gt.set_num_threads(np.int64(2))
+        assert gt.get_num_threads() == 2 and type(gt.get_num_threads()) is int
+    finally:
+        gt.set_num_threads(before)
+    with pytest.raises(RuntimeError, match="positive integer"):
+        gt.set_num_threads(True)

@@ -151,7 +151,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                         shape, dt = node._output_meta[nr]
                         slots[nr] = Tensor._make(np.zeros(shape, dtype=dt))
             grads = type(node).backward(node, *slots)
-            if type(grads) is not tuple:
+            if not isinstance(grads, tuple):
                 grads = (grads,)
             edges = node._edges
             if len(grads) != len(edges) and (len(grads) < len(edges) or

@@ -636,10 +636,11 @@ class Relu(_Primitive):
 
 
 class ThresholdBackward(_Primitive):
-    """``grad`` where ``out > 0``, else 0: the gradient of relu (torch's ``threshold_backward``).
+    """``0`` where ``out <= 0``, else ``grad``: the gradient of relu (torch's ``threshold_backward``).
 
-    The gradient at exactly 0 is taken as 0, as in torch. The mask is a constant, so the
-    op is linear in ``grad`` and has no gradient for ``out``.
+    As in torch, the gradient at exactly 0 is 0, and a NaN output passes the gradient (NaN <= 0
+    is false). The mask is a constant, so the op is linear in ``grad``; its gradient for ``out``
+    is zero.
     """
 
     @staticmethod
@@ -647,7 +648,7 @@ class ThresholdBackward(_Primitive):
         ctx.save_for_backward(out)
         g, o = grad._data, out._data
         if g.shape != o.shape or g.dtype.kind != "f":
-            return np.where(o > 0, g, np.zeros((), g.dtype))
+            return np.where(o <= 0, np.zeros((), g.dtype), g)
         r = np.empty(g.shape, g.dtype)
         _parallel.blocks(_threshold_backward_block, r, g, o)
         return r
@@ -655,19 +656,20 @@ class ThresholdBackward(_Primitive):
     @staticmethod
     def backward(ctx, gg):
         out, = ctx.saved_tensors
-        return _mask(gg, out._data > 0), None
+        g_out = Tensor._make(np.zeros_like(out._data)) if ctx.needs_input_grad[1] else None
+        return _mask(gg, ~(out._data <= 0)), g_out
 
 
 _SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def _threshold_backward_block(r: np.ndarray, g: np.ndarray, o: np.ndarray) -> None:
-    # The gradient's bits ANDed with all ones (out > 0) or all zeros (+0.0). Exactly torch's
+    # The gradient's bits ANDed with all zeros (out <= 0: +0.0) or all ones. Exactly torch's
     # select, NaN and inf gradients included (a multiply by the mask would make NaN of inf * 0),
     # and several times faster than np.where, whose branches mispredict on a random mask.
     as_int = _SAME_SIZE_INT[g.itemsize]
     bits = r.view(as_int)
-    np.negative(np.greater(o, 0).view(np.int8), out=bits)  # True -> -1: all bits set
+    np.subtract(np.less_equal(o, 0).view(np.int8), 1, out=bits)  # True -> 0, False -> -1 (all bits)
     np.bitwise_and(g.view(as_int), bits, out=bits)
 
 

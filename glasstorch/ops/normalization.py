@@ -128,12 +128,17 @@ def _channel_shape(ndim: int, c: int) -> tuple:
 # Batch norm on (N, C, *) arrays runs in slabs of samples, in parallel: per-channel sums are
 # added up from each slab's partial sums, and the elementwise passes work slab by slab.
 def _channel_sums(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Per-channel sums of ``a`` (or of ``a * b``) over dims 0 and 2, for (N, C, S) arrays."""
+    """Per-channel sums of ``a`` (or of ``a * b``) over dims 0 and 2, for (N, C, S) arrays.
+
+    float16 is summed in float32 (as torch accumulates it), so that large channels do not overflow.
+    """
+    acc = np.float32 if a.dtype == np.float16 else a.dtype
     if b is None:
-        parts = _parallel.split(lambda lo, hi: np.einsum("ncs->c", a[lo:hi]), a.shape[0], a.size)
+        parts = _parallel.split(lambda lo, hi: np.einsum("ncs->c", a[lo:hi], dtype=acc), a.shape[0], a.size)
     else:
-        parts = _parallel.split(lambda lo, hi: np.einsum("ncs,ncs->c", a[lo:hi], b[lo:hi]), a.shape[0], a.size)
-    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=a.dtype)
+        parts = _parallel.split(lambda lo, hi: np.einsum("ncs,ncs->c", a[lo:hi], b[lo:hi], dtype=acc),
+                                a.shape[0], a.size)
+    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=acc)
 
 
 def _batch_stats(a: np.ndarray, eps: float, w: np.ndarray | None, b: np.ndarray | None):
@@ -148,6 +153,7 @@ def _batch_stats(a: np.ndarray, eps: float, w: np.ndarray | None, b: np.ndarray 
     _parallel.split(center, a.shape[0], a.size)
     var = (_channel_sums(xhat, xhat) / n)[:, None]
     invstd = (1.0 / np.sqrt(var + eps)).astype(a.dtype, copy=False)
+    mean, var = mean.astype(a.dtype, copy=False), var.astype(a.dtype, copy=False)
     # The output is a new array: backward keeps xhat, and an in-place op on the output
     # (a following relu_) must not change it.
     out = np.empty(a.shape, a.dtype)
@@ -173,12 +179,14 @@ def _batch_norm_grads(g: np.ndarray, xhat: np.ndarray, scale: np.ndarray, need_x
     ``NativeBatchNorm.backward``, in NumPy and in slabs: dx = scale * (g - db/n - xhat * dw/n).
     """
     n = g.shape[0] * g.shape[2]
-    db = _channel_sums(g)
-    dw = _channel_sums(g, xhat)
+    db_sum = _channel_sums(g)        # float32 for float16 input
+    dw_sum = _channel_sums(g, xhat)
+    with np.errstate(over="ignore"):  # float16 sums past 65504 become inf, as in torch
+        dw, db = dw_sum.astype(g.dtype, copy=False), db_sum.astype(g.dtype, copy=False)
     if not need_x:
         return None, dw, db
-    k_x = (scale * dw[:, None] / max(n, 1)).astype(g.dtype, copy=False)
-    k_0 = (scale * db[:, None] / max(n, 1)).astype(g.dtype, copy=False)
+    k_x = (scale * dw_sum[:, None] / max(n, 1)).astype(g.dtype, copy=False)
+    k_0 = (scale * db_sum[:, None] / max(n, 1)).astype(g.dtype, copy=False)
     dx = np.empty(g.shape, g.dtype)
 
     def slab(lo, hi):

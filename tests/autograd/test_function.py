@@ -154,3 +154,24 @@ def test_gradcheck_catches_a_wrong_gradient():
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         gt.autograd.gradcheck(Wrong.apply, (x,))
     assert not gt.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
+
+
+def test_backward_may_return_a_tuple_subclass():
+    # torch accepts any tuple from backward, a namedtuple included.
+    from collections import namedtuple
+    Grads = namedtuple("Grads", "a b")
+
+    class MulFn(gt.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return Grads(g * b, g * a)
+
+    a, b = gt.tensor(2.0, requires_grad=True), gt.tensor(3.0, requires_grad=True)
+    MulFn.apply(a, b).backward()
+    assert a.grad.item() == 3.0 and b.grad.item() == 2.0

@@ -431,3 +431,20 @@ def test_softplus_stable_above_float_range():
     np.testing.assert_array_equal(out.detach().numpy(), [1e4, 0.0])
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])
     assert torch.isinf(torch.nn.functional.softplus(torch.tensor(1e4, dtype=torch.float64), 1.0, 1e6))
+
+
+def test_relu_gradient_at_nan_and_double_backward_like_torch():
+    # threshold_backward zeroes where out <= 0: a NaN output passes its gradient.
+    x = [float("nan"), 1.0, -1.0, 0.0]
+    ours, theirs = gt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gt.relu(ours).sum().backward()
+    torch.relu(theirs).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    # The gradient of relu's gradient with respect to x is zero (torch gives zeros, not an error).
+    x = [1.0, -2.0, 3.0]
+    results = []
+    for lib in (gt, torch):
+        t = lib.tensor(x, requires_grad=True)
+        gx, = lib.autograd.grad(lib.relu(t).sum(), t, create_graph=True)
+        results.append(lib.autograd.grad(gx.sum(), t)[0].detach().numpy())
+    np.testing.assert_array_equal(results[0], results[1])

@@ -438,3 +438,21 @@ def test_layer_norm_errors():
                 lambda t: ln(t)(t.randn(2, 3, 4), []))
     _both_raise(TypeError, "must be tuple of ints, not int", lambda t: ln(t)(t.randn(2, 3, 4), 4))
     _both_raise(NotImplementedError, "not implemented for 'Long'", lambda t: ln(t)(t.arange(4), (4,)))
+
+
+def test_batch_norm_float16_sums_do_not_overflow():
+    # 65,536 values per channel: float16 sums would overflow; torch accumulates in float32.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4, 32, 32)).astype(np.float16)
+    g = rng.standard_normal((64, 4, 32, 32)).astype(np.float16)
+    out = []
+    for lib in (gt, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        w = lib.ones(4, dtype=lib.float16, requires_grad=True)
+        b = lib.zeros(4, dtype=lib.float16, requires_grad=True)
+        y = lib.nn.functional.batch_norm(xt, None, None, w, b, training=True)
+        y.backward(lib.tensor(g))
+        out.append([a.detach().numpy().astype(np.float32) for a in (y, xt.grad, w.grad, b.grad)])
+    for ours, theirs, what in zip(*out, ["output", "input grad", "weight grad", "bias grad"]):
+        assert np.isfinite(ours).all(), what
+        np.testing.assert_allclose(ours, theirs, rtol=2e-2, atol=2e-2, err_msg=what)
