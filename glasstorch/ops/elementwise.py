@@ -8,7 +8,6 @@ each input's shape, so no op here un-broadcasts.
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 

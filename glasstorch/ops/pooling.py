@@ -132,7 +132,7 @@ _POOL_BLOCK_ELEMENTS = 1 << 18
 
 def _max_pool_np(x: np.ndarray, g: _Geometry):
     """Values and flat indices (into each H*W plane) of the window maxima of x (*planes, H, W)."""
-    (h, w), (ho, wo) = g.in_hw, g.out_hw
+    w, (ho, wo) = g.in_hw[1], g.out_hw
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.kernel, g.stride, g.padding, g.dilation
     out_shape = x.shape[:-2] + (ho, wo)
     if 0 in out_shape:
