@@ -119,17 +119,13 @@ def blocks(fn, out, *inputs) -> None:
     arrays = (out,) + inputs
     if out.ndim == 0 or all(a.flags.c_contiguous for a in arrays):
         arrays = tuple(a.reshape(-1) for a in arrays)
-    n = arrays[0].shape[0]
-    if parts(n, out.size) == 1:
-        fn(*arrays)
-        return
-    split(lambda lo, hi: fn(*(a[lo:hi] for a in arrays)), n, out.size)
+    split(lambda lo, hi: fn(*(a[lo:hi] for a in arrays)), arrays[0].shape[0], out.size)
 
 
 def copy(dst, src) -> None:
     """``dst[...] = src`` for two arrays of one shape, in parallel along the longest leading dim
     (not the last two, so that each thread still copies long runs)."""
-    if dst.ndim == 0 or _threads == 1 or dst.size < 2 * _MIN_PER_THREAD:
+    if dst.ndim == 0:
         np.copyto(dst, src)
         return
     axis = max(range(max(dst.ndim - 2, 1)), key=lambda i: dst.shape[i])

@@ -124,17 +124,8 @@ class Tensor:
     @staticmethod
     def _make(arr: np.ndarray, requires_grad: bool = False) -> "Tensor":
         """The fast constructor used by ops: wraps an array as is, with no checks."""
-        # _init written out: this runs once per op output, so one call less matters.
         t = _new_tensor(Tensor)
-        t._data = arr
-        t.grad = None
-        t._requires_grad = requires_grad
-        t._grad_fn = None
-        t._output_nr = 0
-        t._version = _Version()
-        t._base = None
-        t._hooks = None
-        t._retains_grad = False
+        t._init(arr, requires_grad)
         return t
 
     @classmethod

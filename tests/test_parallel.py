@@ -7,6 +7,8 @@ conv, pooling, normalization and activation tables are run again.
 """
 import importlib.util
 import os
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -34,15 +36,25 @@ CASES = (_table("nn/test_conv.py") + _table("nn/test_pooling.py") + _table("nn/t
          + _table("nn/test_activation.py", lambda c: c.name.split("_")[0] in ACTIVATIONS))
 
 
-@pytest.fixture
-def forced_threads(monkeypatch):
-    """Three threads (an odd split) from the smallest arrays on, and max-pool blocks of one plane."""
+@pytest.fixture(autouse=True)
+def restore_num_threads():
+    """Every test here may change the thread count; the next one starts from the default again."""
     before = _parallel.get_num_threads()
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    monkeypatch.setattr(pooling, "_POOL_BLOCK_ELEMENTS", 1)
-    _parallel.set_num_threads(3)
     yield
     _parallel.set_num_threads(before)
+
+
+@pytest.fixture
+def small_arrays(monkeypatch):
+    """Threads from the smallest arrays on."""
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+
+
+@pytest.fixture
+def forced_threads(small_arrays, monkeypatch):
+    """Three threads (an odd split) from the smallest arrays on, and max-pool blocks of one plane."""
+    monkeypatch.setattr(pooling, "_POOL_BLOCK_ELEMENTS", 1)
+    _parallel.set_num_threads(3)
 
 
 def test_tables_are_not_empty():
@@ -75,86 +87,65 @@ def test_max_pool_blocks_and_nan(forced_threads, nan_input):
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_relu_gradient_passes_nan_and_inf_like_torch(monkeypatch, threads):
+def test_relu_gradient_passes_nan_and_inf_like_torch(small_arrays, threads):
     # threshold_backward selects: NaN or inf gradients where the output is 0 become 0, not NaN.
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    before = _parallel.get_num_threads()
     _parallel.set_num_threads(threads)
-    try:
-        x = [1.0, -1.0, 0.0, 2.0, -3.0, 4.0]
-        g = [float("nan"), float("nan"), float("inf"), float("-inf"), float("inf"), 1.0]
-        for dtype in ("float32", "float64"):
-            ours = gt.tensor(x, dtype=getattr(gt, dtype), requires_grad=True)
-            theirs = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
-            gt.relu(ours).backward(gt.tensor(g, dtype=getattr(gt, dtype)))
-            torch.relu(theirs).backward(torch.tensor(g, dtype=getattr(torch, dtype)))
-            np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
-            assert ours.grad.dtype == getattr(gt, dtype)
-    finally:
-        _parallel.set_num_threads(before)
+    x = [1.0, -1.0, 0.0, 2.0, -3.0, 4.0]
+    g = [float("nan"), float("nan"), float("inf"), float("-inf"), float("inf"), 1.0]
+    for dtype in ("float32", "float64"):
+        ours = gt.tensor(x, dtype=getattr(gt, dtype), requires_grad=True)
+        theirs = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+        gt.relu(ours).backward(gt.tensor(g, dtype=getattr(gt, dtype)))
+        torch.relu(theirs).backward(torch.tensor(g, dtype=getattr(torch, dtype)))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+        assert ours.grad.dtype == getattr(gt, dtype)
 
 
-def test_split_covers_the_range_once_and_returns_results_in_order(monkeypatch):
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    before = _parallel.get_num_threads()
+def test_split_covers_the_range_once_and_returns_results_in_order(small_arrays):
     _parallel.set_num_threads(4)
-    try:
-        seen = np.zeros(10, int)
+    seen = np.zeros(10, int)
 
-        def mark(lo, hi):
-            seen[lo:hi] += 1
-            return (lo, hi)
+    def mark(lo, hi):
+        seen[lo:hi] += 1
+        return (lo, hi)
 
-        ranges = _parallel.split(mark, 10, 10)
-        assert seen.tolist() == [1] * 10
-        assert ranges[0][0] == 0 and ranges[-1][1] == 10
-        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
-    finally:
-        _parallel.set_num_threads(before)
+    ranges = _parallel.split(mark, 10, 10)
+    assert seen.tolist() == [1] * 10
+    assert ranges[0][0] == 0 and ranges[-1][1] == 10
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
 
 
-def test_split_reraises_a_worker_error(monkeypatch):
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    before = _parallel.get_num_threads()
+def test_split_reraises_a_worker_error(small_arrays):
     _parallel.set_num_threads(2)
-    try:
-        def fail_late(lo, hi):
-            if lo > 0:
-                raise ValueError(f"range {lo}:{hi} failed")
 
-        with pytest.raises(ValueError, match="range 5:10 failed"):
-            _parallel.split(fail_late, 10, 10)
-    finally:
-        _parallel.set_num_threads(before)
+    def fail_late(lo, hi):
+        if lo > 0:
+            raise ValueError(f"range {lo}:{hi} failed")
+
+    with pytest.raises(ValueError, match="range 5:10 failed"):
+        _parallel.split(fail_late, 10, 10)
 
 
 def test_set_num_threads_like_torch():
     before = gt.get_num_threads()
     assert isinstance(before, int) and before >= 1
-    try:
-        gt.set_num_threads(1)
-        assert gt.get_num_threads() == 1 and _parallel.parts(1000, 10 ** 9) == 1
-        x = gt.randn(300, 300)
-        np.testing.assert_allclose(gt.sigmoid(x).numpy(), torch.sigmoid(torch.from_numpy(x.numpy())).numpy(),
-                                   rtol=1e-6)
-    finally:
-        gt.set_num_threads(before)
+    gt.set_num_threads(1)
+    assert gt.get_num_threads() == 1 and _parallel.parts(1000, 10 ** 9) == 1
+    x = gt.randn(300, 300)
+    np.testing.assert_allclose(gt.sigmoid(x).numpy(), torch.sigmoid(torch.from_numpy(x.numpy())).numpy(),
+                               rtol=1e-6)
     for bad in (0, -1, 1.5):
         with pytest.raises(RuntimeError, match="positive integer"):
             gt.set_num_threads(bad)
 
 
-def test_nested_split_in_a_pool_thread_runs_serially(monkeypatch):
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    before = _parallel.get_num_threads()
+def test_nested_split_in_a_pool_thread_runs_serially(small_arrays):
     _parallel.set_num_threads(2)  # one pool thread: a nested wait on it would never end
-    try:
-        def outer(lo, hi):
-            return sum(_parallel.split(lambda a, b: b - a, 10, 10))
 
-        assert _parallel.split(outer, 4, 4) == [10, 10]
-    finally:
-        _parallel.set_num_threads(before)
+    def outer(lo, hi):
+        return sum(_parallel.split(lambda a, b: b - a, 10, 10))
+
+    assert _parallel.split(outer, 4, 4) == [10, 10]
 
 
 class _BigSigmoids(gt.utils.data.Dataset):
@@ -165,9 +156,8 @@ class _BigSigmoids(gt.utils.data.Dataset):
         return gt.sigmoid(gt.full((256, 1024), float(i))).sum()
 
 
-def test_dataloader_workers_fork_after_the_pool_started(monkeypatch):
+def test_dataloader_workers_fork_after_the_pool_started(small_arrays):
     # The parent's pool threads do not exist in a forked worker; the worker must make its own.
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
     gt.sigmoid(gt.randn(64, 64))  # start the parent's pool
     loader = gt.utils.data.DataLoader(_BigSigmoids(), batch_size=2, num_workers=2, timeout=60)
     sums = gt.cat(list(loader)).numpy()
@@ -175,12 +165,8 @@ def test_dataloader_workers_fork_after_the_pool_started(monkeypatch):
     np.testing.assert_allclose(sums, expected, rtol=1e-5)
 
 
-def test_set_num_threads_while_other_threads_run_ops(monkeypatch):
+def test_set_num_threads_while_other_threads_run_ops(small_arrays):
     # Changing the thread count must not break ops that are splitting work at that moment.
-    import threading
-    import time
-    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
-    before = gt.get_num_threads()
     x = gt.randn(64, 1000)
     expected = gt.relu(x).numpy()
     errors, stop = [], threading.Event()
@@ -203,16 +189,11 @@ def test_set_num_threads_while_other_threads_run_ops(monkeypatch):
         stop.set()
         for th in threads:
             th.join()
-        gt.set_num_threads(before)
     assert not errors, errors[0]
 
 
 def test_set_num_threads_takes_numpy_integers():
-    before = gt.get_num_threads()
-    try:
-        gt.set_num_threads(np.int64(2))
-        assert gt.get_num_threads() == 2 and type(gt.get_num_threads()) is int
-    finally:
-        gt.set_num_threads(before)
+    gt.set_num_threads(np.int64(2))
+    assert gt.get_num_threads() == 2 and type(gt.get_num_threads()) is int
     with pytest.raises(RuntimeError, match="positive integer"):
         gt.set_num_threads(True)

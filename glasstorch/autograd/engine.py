@@ -177,13 +177,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                 data = g._data
                 if data.shape != shape or data.dtype != dt:
                     g = _sum_to(g, shape, dt, node, i)
-                # Add the gradient to the ones already waiting at that vertex (_accumulate, inlined).
-                vertex, nr = edge
-                waiting = buffers.get(id(vertex))
-                if waiting is None:
-                    n = len(vertex._output_meta) if isinstance(vertex, Function) else 1
-                    waiting = buffers[id(vertex)] = [None] * max(n, nr + 1)
-                waiting[nr] = g if waiting[nr] is None else waiting[nr] + g
+                _accumulate(buffers, edge[0], edge[1], g)
     finally:
         _state.enabled = prev
     return captured

@@ -532,27 +532,23 @@ class Tanh(_Primitive):
         return TanhBackward.apply(grad, out)
 
 
-def _times_into(g: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``g * r``, written into the temporary ``r`` when shapes and dtypes allow."""
-    if g.shape == r.shape and g.dtype == r.dtype:
-        return np.multiply(g, r, out=r)
-    return g * r
+def _tanh_backward_block(r: np.ndarray, g: np.ndarray, o: np.ndarray) -> None:
+    np.multiply(o, o, out=r)
+    np.subtract(1, r, out=r)
+    r *= g
 
 
 class TanhBackward(_Primitive):
     """``grad * (1 - out**2)``, the gradient of tanh, as one op (torch's ``tanh_backward``).
 
-    One NumPy pass and one buffer instead of three ops; its own backward makes double
-    backward through tanh work.
+    One buffer instead of three ops' temporaries; its own backward makes double backward
+    through tanh work.
     """
 
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
-        o = out._data
-        r = np.multiply(o, o, out=np.empty_like(o))  # an array even for 0-d, so it can be reused
-        np.subtract(1, r, out=r)
-        return _times_into(grad._data, r)
+        return _fused_backward(_tanh_backward_block, grad._data, out._data, lambda g, o: g * (1 - o * o))
 
     @staticmethod
     def backward(ctx, gg):
@@ -560,6 +556,16 @@ class TanhBackward(_Primitive):
         g_grad = TanhBackward.apply(gg, out) if ctx.needs_input_grad[0] else None
         g_out = gg * grad * (-2 * out) if ctx.needs_input_grad[1] else None
         return g_grad, g_out
+
+
+def _fused_backward(block, g: np.ndarray, o: np.ndarray, formula) -> np.ndarray:
+    """An activation's gradient from ``grad`` and its saved output: ``block(r, g, o)`` writes it into
+    one new buffer, in parallel for large arrays. ``formula(g, o)`` serves a broadcast ``grad``."""
+    if g.shape != o.shape:
+        return formula(g, o)
+    r = np.empty(o.shape, np.result_type(o, g))
+    _parallel.blocks(block, r, g, o)
+    return r
 
 
 def _sigmoid_block(e: np.ndarray, x: np.ndarray) -> None:
@@ -599,12 +605,7 @@ class SigmoidBackward(_Primitive):
     @staticmethod
     def forward(ctx, grad, out):
         ctx.save_for_backward(grad, out)
-        o, g = out._data, grad._data
-        if g.shape != o.shape:
-            return g * (o * (1 - o))
-        r = np.empty(o.shape, np.result_type(o, g))
-        _parallel.blocks(_sigmoid_backward_block, r, g, o)
-        return r
+        return _fused_backward(_sigmoid_backward_block, grad._data, out._data, lambda g, o: g * (o * (1 - o)))
 
     @staticmethod
     def backward(ctx, gg):

@@ -101,17 +101,13 @@ def _running_max(views, n_taps: int, dtype: np.dtype, init_tap, check_nan: bool)
     best = tap = better = step = None
     for k, v in enumerate(views):
         if best is None:
+            better, step = np.empty(v.shape, np.bool_), np.empty(v.shape, tap_type)  # reused per tap
             if init_tap is None:
-                best = v.copy()
-                tap = np.zeros(v.shape, tap_type)
-                better = np.empty(v.shape, np.bool_)
-                step = np.empty(v.shape, tap_type)
+                best, tap = v.copy(), np.zeros(v.shape, tap_type)
                 continue
             best = np.full(v.shape, _lowest(dtype), dtype)
             tap = np.empty(v.shape, tap_type)
             tap[...] = init_tap
-            better = np.empty(v.shape, np.bool_)
-            step = np.empty(v.shape, tap_type)
         np.greater(v, best, out=better)
         if check_nan:
             better |= np.isnan(v)
