@@ -11,6 +11,7 @@ import pytest
 import glasstorch as gt
 from glasstorch._tensor import Tensor
 from glasstorch.autograd.function import Function, _SavedOutput
+from models import lenet, mlp
 
 
 class Float64Audit:
@@ -53,20 +54,6 @@ class Float64Audit:
                 self.found.append(f"{where}: float64 {a.shape}")
 
 
-def lenet():
-    nn = gt.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Flatten(), nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
-
-
-def mlp():
-    nn = gt.nn
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                         nn.Linear(128, 10))
-
-
 def small_cnn():
     nn = gt.nn
     return nn.Sequential(
@@ -75,8 +62,9 @@ def small_cnn():
 
 
 STEPS = [
-    ("lenet_sgd", lenet, (1, 28, 28), lambda p: gt.optim.SGD(p, lr=0.9)),
-    ("mlp_sgd_momentum", mlp, (1, 28, 28), lambda p: gt.optim.SGD(p, lr=0.01, momentum=0.9)),
+    ("lenet_sgd", lambda: lenet(gt.nn), (1, 28, 28), lambda p: gt.optim.SGD(p, lr=0.9)),
+    ("mlp_sgd_momentum", lambda: mlp(gt.nn), (1, 28, 28),
+     lambda p: gt.optim.SGD(p, lr=0.01, momentum=0.9)),
     ("cnn_batchnorm_adamw", small_cnn, (3, 8, 8), lambda p: gt.optim.AdamW(p, lr=1e-3)),
 ]
 

@@ -7,19 +7,7 @@ import numpy as np
 import torch
 
 import glasstorch as gt
-
-
-def lenet(t, num_classes=10):
-    nn = t.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, num_classes))
+from models import lenet
 
 
 def train(t, model, x, y, epochs=3):
@@ -43,8 +31,8 @@ def test_lenet_follows_torch_loss_curve():
     x = rng.standard_normal((1000, 1, 28, 28))
     y = rng.integers(0, 10, 1000)
     torch.manual_seed(0)
-    tmodel = lenet(torch).double()
-    gmodel = lenet(gt).double()
+    tmodel = lenet(torch.nn).double()
+    gmodel = lenet(gt.nn).double()
     gmodel.load_state_dict({k: gt.tensor(v.numpy()) for k, v in tmodel.state_dict().items()})
     assert list(gmodel.state_dict()) == list(tmodel.state_dict())
 
@@ -58,7 +46,7 @@ def test_lenet_follows_torch_loss_curve():
 
 def test_lenet_float32_has_no_float64_intermediates():
     gt.manual_seed(0)
-    model = lenet(gt)
+    model = lenet(gt.nn)
     x = gt.randn(8, 1, 28, 28)
     y = gt.randint(0, 10, (8,))
     seen = []

@@ -7,6 +7,7 @@ import pytest
 import glasstorch as gt
 import glasstorch.nn as nn
 from glasstorch.utils.summary import summary
+from models import lenet
 
 
 def parse(table: str) -> dict:
@@ -34,18 +35,6 @@ def footer(table: str, key: str) -> str:
     raise AssertionError(f"no '{key}' line in\n{table}")
 
 
-def lenet() -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-        nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
-
-
 # Hand-checked, per sample. Params: conv weight Cout*Cin*k*k + bias Cout; linear in*out + out.
 # MACs: conv Cout*Hout*Wout*(Cin/groups)*k*k; pooling k*k per output element; linear in*out.
 LENET = {
@@ -65,7 +54,7 @@ LENET = {
 
 
 def test_lenet_table():
-    table = summary(lenet(), (1, 28, 28), print_fn=None)
+    table = summary(lenet(nn), (1, 28, 28), print_fn=None)
     rows = parse(table)
     assert list(rows) == list(LENET)  # call order
     for label, (shape, params, macs) in LENET.items():
@@ -83,7 +72,7 @@ def test_lenet_table():
 
 
 def test_batch_size_and_input_data_shapes():
-    net = lenet()
+    net = lenet(nn)
     rows = parse(summary(net, (1, 28, 28), batch_size=8, print_fn=None))
     assert rows["0 (Conv2d)"][0] == "[8, 6, 28, 28]" and rows["11 (Linear)"][0] == "[8, 10]"
     assert rows["0 (Conv2d)"][3] == 117_600  # MACs stay per sample
@@ -95,10 +84,10 @@ def test_batch_size_and_input_data_shapes():
 
 
 def test_layout_is_aligned_and_printed_text_is_returned(capsys):
-    table = summary(lenet(), (1, 28, 28))
+    table = summary(lenet(nn), (1, 28, 28))
     assert capsys.readouterr().out == table + "\n"
     got = []
-    assert summary(lenet(), (1, 28, 28), print_fn=got.append) == got[0] and len(got) == 1
+    assert summary(lenet(nn), (1, 28, 28), print_fn=got.append) == got[0] and len(got) == 1
     lines = table.splitlines()
     width = len(lines[0])
     assert set(lines[0]) == {"-"} and all(len(line) <= width for line in lines)
@@ -277,7 +266,7 @@ def test_no_graph_recorded_and_grad_mode_kept():
 
 
 def test_global_rng_untouched():
-    net = lenet()
+    net = lenet(nn)
     gt.manual_seed(0)
     a = gt.rand(5)
     gt.manual_seed(0)
@@ -286,7 +275,7 @@ def test_global_rng_untouched():
 
 
 def test_double_model_gets_double_inputs():
-    net = lenet().double()
+    net = lenet(nn).double()
     assert footer(summary(net, (1, 28, 28), print_fn=None), "Params size (MB)") == "0.47"  # 61,706 * 8
 
 
@@ -335,7 +324,7 @@ def test_tuple_outputs_and_uncalled_modules():
 
 
 def test_errors_and_cleanup_on_failure():
-    net = lenet()
+    net = lenet(nn)
     with pytest.raises(ValueError, match="exactly one of input_size"):
         summary(net)
     with pytest.raises(ValueError, match="exactly one of input_size"):
