@@ -245,13 +245,15 @@ class MaxPoolGather(_Primitive):
         return MaxPoolScatter.apply(grad, ctx.index, ctx.in_shape, ctx.disjoint, ctx.nd), None, None, None
 
 
-class MaxPool2DWithIndices(_Primitive):
-    """Max pooling; outputs the maxima and their flat indices into each input plane."""
+class _MaxWithIndices(_Primitive):
+    """Base of the max poolings that output the maxima and their flat indices into each input plane.
+
+    ``forward`` keeps ``index`` (2-D form), ``in_shape``, ``disjoint`` and ``nd`` on ctx and returns
+    ``_outputs``; the gradient goes back to the maxima.
+    """
 
     @staticmethod
-    def forward(ctx, x, g, nd):
-        values, index = _max_pool_np(_as2d(x._data, nd), g)
-        ctx.index, ctx.in_shape, ctx.disjoint, ctx.nd = index, x._data.shape, g.disjoint, nd
+    def _outputs(ctx, values: np.ndarray, index: np.ndarray, nd: int) -> tuple:
         values, index = values.reshape(_shape_nd(values.shape, nd)), index.reshape(_shape_nd(index.shape, nd))
         idx = Tensor._make(index)
         ctx.mark_non_differentiable(idx)
@@ -260,6 +262,16 @@ class MaxPool2DWithIndices(_Primitive):
     @staticmethod
     def backward(ctx, grad, _):
         return MaxPoolScatter.apply(grad, ctx.index, ctx.in_shape, ctx.disjoint, ctx.nd), None, None
+
+
+class MaxPool2DWithIndices(_MaxWithIndices):
+    """Max pooling; outputs the maxima and their flat indices into each input plane."""
+
+    @staticmethod
+    def forward(ctx, x, g, nd):
+        values, index = _max_pool_np(_as2d(x._data, nd), g)
+        ctx.index, ctx.in_shape, ctx.disjoint, ctx.nd = index, x._data.shape, g.disjoint, nd
+        return _MaxWithIndices._outputs(ctx, values, index, nd)
 
 
 # ------------------------------------------------------------------ average pooling
@@ -484,7 +496,7 @@ def _adaptive_max_np(x: np.ndarray, out_hw: tuple):
     return values, index
 
 
-class AdaptiveMaxPool2D(_Primitive):
+class AdaptiveMaxPool2D(_MaxWithIndices):
     @staticmethod
     def forward(ctx, x, out_hw, nd):
         xd = _as2d(x._data, nd)
@@ -492,14 +504,7 @@ class AdaptiveMaxPool2D(_Primitive):
         h, w = xd.shape[-2:]
         ctx.index, ctx.in_shape, ctx.nd = index, x._data.shape, nd
         ctx.disjoint = h % out_hw[0] == 0 and w % out_hw[1] == 0 if all(out_hw) else True
-        values, index = values.reshape(_shape_nd(values.shape, nd)), index.reshape(_shape_nd(index.shape, nd))
-        idx = Tensor._make(index)
-        ctx.mark_non_differentiable(idx)
-        return values, idx
-
-    @staticmethod
-    def backward(ctx, grad, _):
-        return MaxPoolScatter.apply(grad, ctx.index, ctx.in_shape, ctx.disjoint, ctx.nd), None, None
+        return _MaxWithIndices._outputs(ctx, values, index, nd)
 
 
 # ------------------------------------------------------------------ argument checks
