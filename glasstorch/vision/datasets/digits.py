@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from ..._tensor import Tensor
 from .mnist import MNIST
-from .vision import VisionDataset
+from .vision import _ImagesWithLabels
 
 _INSTALL_HINT = ("glasstorch.vision.datasets.Digits needs scikit-learn, which ships these images "
                  "(sklearn.datasets.load_digits). Install it with:  pip install scikit-learn\n"
@@ -28,7 +28,7 @@ def _load_digits():
     return load_digits()
 
 
-class Digits(VisionDataset):
+class Digits(_ImagesWithLabels):
     """The UCI handwritten digits from scikit-learn: 1,797 8x8 grayscale images of 0-9, no download.
 
     The images are stored with values 0..16; here they are scaled to uint8 0..255
@@ -70,17 +70,3 @@ class Digits(VisionDataset):
         pixels = np.rint(images[pick] * (255.0 / 16.0)).clip(0, 255).astype(np.uint8)
         self.data = Tensor._make(pixels)
         self.targets = Tensor._make(labels[pick])
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data._data[index].copy(), int(self.targets._data[index])
-        return self._apply(img, target)
-
-    def __len__(self) -> int:
-        return len(self.data._data)
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train is True else 'Test'}"

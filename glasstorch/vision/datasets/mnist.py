@@ -4,13 +4,13 @@ from __future__ import annotations
 import gzip
 import os
 import struct
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from ..._tensor import Tensor
 from .utils import fetch
-from .vision import VisionDataset
+from .vision import _ImagesWithLabels
 
 # The IDX header's third byte gives the element type; data are big-endian.
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
@@ -52,7 +52,7 @@ def read_idx(path: str) -> np.ndarray:
     return arr.astype(dtype.newbyteorder("="), copy=False)
 
 
-class MNIST(VisionDataset):
+class MNIST(_ImagesWithLabels):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images, 28x28 grayscale.
 
     The gzip'd IDX files live in ``root/MNIST/raw`` (``root/<ClassName>/raw`` for
@@ -111,10 +111,6 @@ class MNIST(VisionDataset):
     def raw_folder(self) -> str:
         return os.path.join(self.root, type(self).__name__, "raw")
 
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
     def _path(self, name: str) -> str:
         """The file to read: the verified ``.gz``, or else torchvision's unpacked copy."""
         gz = os.path.join(self.raw_folder, name + ".gz")
@@ -142,16 +138,6 @@ class MNIST(VisionDataset):
             raise RuntimeError(f"{len(x)} images in {x_path} but {len(y)} labels in {y_path}")
         return Tensor._make(x), Tensor._make(y.astype(np.int64))
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        """``(img, target)``: a uint8 (H, W) array (a copy) and the class index as an int."""
-        img, target = self.data._data[index].copy(), int(self.targets._data[index])
-        return self._apply(img, target)
-
-    def __len__(self) -> int:
-        return len(self.data._data)
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train is True else 'Test'}"
 
 
 class FashionMNIST(MNIST):

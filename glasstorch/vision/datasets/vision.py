@@ -77,3 +77,23 @@ class VisionDataset(Dataset):
         if self.transforms is not None:
             body += repr(self.transforms).splitlines()
         return "\n".join(["Dataset " + type(self).__name__] + [" " * self._repr_indent + line for line in body])
+
+
+class _ImagesWithLabels(VisionDataset):
+    """Images and labels held in memory, as MNIST keeps them: ``data`` (N, H, W) uint8 and ``targets``
+    (N,) tensors, with ``classes`` and ``train`` set by the subclass."""
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.classes)}
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        """``(img, target)``: a uint8 (H, W) array (a copy) and the class index as an int."""
+        img, target = self.data._data[index].copy(), int(self.targets._data[index])
+        return self._apply(img, target)
+
+    def __len__(self) -> int:
+        return len(self.data._data)
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train is True else 'Test'}"
