@@ -4,9 +4,11 @@
     python benchmarks/bench.py --quick         # smaller sizes, for a fast look
     python benchmarks/bench.py --only lenet_epoch mlp_epoch
 
-One script drives two worker processes, one per framework, and makes them take turns:
-for each workload, one warm-up run each, then ``--repeats`` alternating timed runs; the
-median is reported with the glasstorch/PyTorch ratio. Each framework gets its own process
+One script drives three worker processes and makes them take turns: glasstorch as installed
+(with its compiled kernels when Numba is there), glasstorch on NumPy alone
+(``GLASSTORCH_NUMBA=0``), and PyTorch. For each workload, one warm-up run each, then
+``--repeats`` alternating timed runs; the median is reported with the glasstorch/PyTorch
+ratios. Each framework gets its own process
 because their thread pools spin while waiting (OpenBLAS for NumPy, OpenMP for PyTorch):
 in one process each slows the other several-fold. Both use the same number of threads and
 the same glibc malloc settings (the ones glasstorch sets at import). Every workload gets a
@@ -172,6 +174,9 @@ def workloads(quick: bool) -> list:
     ]
 
 
+# The second glasstorch worker: the same code with the compiled kernels switched off.
+NUMPY_ONLY = "glasstorch-numpy"
+
 TARGETS = {"lenet_epoch": 1.3, "mlp_epoch": 1.2, "small_cnn_epoch": 1.5, "lenet_inference": 1.3, "per_op": 3.0,
            "conv_1x28_k5": 1.5, "conv_64x32_k3": 1.5, "conv_3x224_k7s2": 1.5}
 
@@ -212,13 +217,18 @@ def worker(framework: str, quick: bool) -> None:
     import importlib
     import resource
     tuned = _tune_malloc()
-    t = importlib.import_module(framework)
+    if framework == NUMPY_ONLY:
+        os.environ["GLASSTORCH_NUMBA"] = "0"  # read once, at import
+    t = importlib.import_module("torch" if framework == "torch" else "glasstorch")
     if framework == "torch":
         t.set_num_threads(int(_THREADS))
     table = {w.name: w for w in workloads(quick)}
     state = {}
     info = {"framework": framework, "version": getattr(t, "__version__", "?"), "malloc_tuned": tuned,
             "threads": t.get_num_threads() if framework == "torch" else int(_THREADS)}
+    if framework != "torch":
+        from glasstorch import _compiled
+        info["compiled_kernels"] = _compiled.enabled()
     print(json.dumps(info), flush=True)
     for line in sys.stdin:
         cmd, name = line.split()
@@ -292,7 +302,7 @@ def main():
         args.json = os.path.join(HERE, "results-quick.json" if args.quick else "results.json")
 
     def fresh_workers() -> dict:
-        return {"glasstorch": Worker("glasstorch", args.quick), "torch": Worker("torch", args.quick)}
+        return {name: Worker(name, args.quick) for name in ("glasstorch", NUMPY_ONLY, "torch")}
 
     workers = fresh_workers()
     threads = thread_report(workers)
@@ -302,7 +312,8 @@ def main():
     print("threads:", json.dumps(threads))
     print(f"repeats: {repeats} (median), alternating frameworks, one warm-up each\n")
     rows = []
-    header = f"{'workload':18s} {'glasstorch':>12s} {'torch':>12s} {'ratio':>7s} {'target':>7s}  {'RSS gt/torch (MiB)':>20s}"
+    header = (f"{'workload':18s} {'glasstorch':>12s} {'numpy-only':>12s} {'torch':>12s} {'ratio':>7s} "
+              f"{'np-only':>7s} {'target':>7s}  {'RSS gt/torch (MiB)':>20s}")
     print(header)
     print("-" * len(header))
     for w in workloads(args.quick):
@@ -315,9 +326,10 @@ def main():
             wk.close()
         workers = None
         scale = 1e6 / w.per if w.unit == "us/op" else 1.0
-        ours, theirs = med["glasstorch"] * scale, med["torch"] * scale
+        ours, plain, theirs = med["glasstorch"] * scale, med[NUMPY_ONLY] * scale, med["torch"] * scale
         row = {"workload": w.name, "description": w.description, "unit": w.unit, "glasstorch": ours,
-               "torch": theirs, "ratio": ours / theirs, "target": TARGETS[w.name]}
+               "glasstorch_numpy_only": plain, "torch": theirs, "ratio": ours / theirs,
+               "ratio_numpy_only": plain / theirs, "target": TARGETS[w.name]}
         mem = ""
         if w.memory:
             row["rss_mib"] = rss
@@ -325,8 +337,8 @@ def main():
             mem = f"{row['rss_mib']['glasstorch']:.0f}/{row['rss_mib']['torch']:.0f} ({row['rss_ratio']:.2f}x)"
         rows.append(row)
         fmt = "{:12.2f}" if w.unit == "us/op" else "{:12.3f}"
-        print(f"{w.name:18s} {fmt.format(ours)} {fmt.format(theirs)} {row['ratio']:7.2f} {row['target']:7.1f}  "
-              f"{mem:>20s}", flush=True)
+        print(f"{w.name:18s} {fmt.format(ours)} {fmt.format(plain)} {fmt.format(theirs)} {row['ratio']:7.2f} "
+              f"{row['ratio_numpy_only']:7.2f} {row['target']:7.1f}  {mem:>20s}", flush=True)
     result = {"machine": {"arch": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
                           "numpy": np.__version__, "torch": torch_version},
               "threads": threads, "repeats": repeats, "quick": args.quick, "rows": rows,

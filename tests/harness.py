@@ -16,6 +16,8 @@ the inputs, so one lambda serves both frameworks. For each row ``check``:
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -236,3 +238,13 @@ def _check_once(case: Op, noncontig: bool, seed: int) -> None:
         if og is None:
             og = gt.zeros_like(wrt[i][0])
         _compare(og, tg.detach(), f"{tag}: second-order grad of input {i}", case.rtol, case.atol)
+
+
+def table(path: str, keep: Callable[[Op], bool] = lambda case: True) -> list:
+    """The CASES table of a test file under tests/, for re-running its rows in another setting
+    (loaded under another name, so that its tests are not collected twice)."""
+    full = os.path.join(os.path.dirname(os.path.abspath(__file__)), path)
+    spec = importlib.util.spec_from_file_location("_table_" + path.replace("/", "_")[:-3], full)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [case for case in module.CASES if keep(case)]

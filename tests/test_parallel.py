@@ -5,7 +5,6 @@ blocks of planes; the parity tables use small arrays, where neither happens. Her
 thresholds are lowered so that every split and block boundary is exercised, and the
 conv, pooling, normalization and activation tables are run again.
 """
-import importlib.util
 import os
 import threading
 import time
@@ -17,23 +16,12 @@ import torch
 import glasstorch as gt
 from glasstorch import _parallel
 from glasstorch.ops import pooling
-from harness import check
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _table(path: str, keep=lambda case: True) -> list:
-    """The CASES table of a test file (loaded under another name, so its tests are not collected twice)."""
-    spec = importlib.util.spec_from_file_location("_table_" + path.replace("/", "_")[:-3], os.path.join(HERE, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [case for case in module.CASES if keep(case)]
-
+from harness import check, table
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
-CASES = (_table("nn/test_conv.py") + _table("nn/test_pooling.py") + _table("nn/test_normalization.py")
-         + _table("ops/test_elementwise.py", lambda c: c.name.split("_")[0] in ACTIVATIONS)
-         + _table("nn/test_activation.py", lambda c: c.name.split("_")[0] in ACTIVATIONS))
+CASES = (table("nn/test_conv.py") + table("nn/test_pooling.py") + table("nn/test_normalization.py")
+         + table("ops/test_elementwise.py", lambda c: c.name.split("_")[0] in ACTIVATIONS)
+         + table("nn/test_activation.py", lambda c: c.name.split("_")[0] in ACTIVATIONS))
 
 
 @pytest.fixture(autouse=True)

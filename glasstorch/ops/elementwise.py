@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype, _parallel
+from .. import _compiled, _dtype, _parallel
 from .._tensor import Tensor
 from ..autograd.function import _Primitive
 
@@ -577,12 +577,20 @@ def _sigmoid_block(e: np.ndarray, x: np.ndarray) -> None:
     np.reciprocal(e, out=e)
 
 
+def _sigmoid_kernel(x: np.ndarray):
+    """The compiled float32 sigmoid, when it applies to ``x`` (see ``glasstorch._compiled``)."""
+    if x.dtype != np.float32 or x.size < _compiled.min_size() or not x.flags.c_contiguous:
+        return None
+    kernels = _compiled.get()
+    return kernels.sigmoid_f32 if kernels is not None else None
+
+
 class Sigmoid(_Primitive):
     @staticmethod
     def forward(ctx, a):
         x = _float_data(a)
         out = np.empty(x.shape, x.dtype)
-        _parallel.blocks(_sigmoid_block, out, x)
+        _parallel.blocks(_sigmoid_kernel(x) or _sigmoid_block, out, x)
         out = Tensor._make(out)
         ctx.save_for_backward(out)
         return out

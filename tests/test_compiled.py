@@ -1,0 +1,181 @@
+"""The compiled kernels (glasstorch/_compiled), forced on small inputs and checked against torch.
+
+Ops hand large float arrays to Numba-compiled kernels; the parity tables use small arrays,
+where they stay in NumPy. Here the size threshold is lowered to zero so that the kernels
+run on every row of the conv and activation tables (float64: the convolution kernel is
+compiled for any float dtype), and float32, where the sigmoid kernel runs, is checked on
+its own. Numba is part of the test environment: without it these tests fail, not skip.
+"""
+import numba  # noqa: F401  (fails the module, loudly, when the optional extra is missing)
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from glasstorch import _compiled, _parallel
+from glasstorch.ops import conv as gconv
+from glasstorch.ops import elementwise
+from harness import check, table
+
+CASES = (table("nn/test_conv.py")
+         + table("ops/test_elementwise.py", lambda c: c.name.split("_")[0] == "sigmoid")
+         + table("nn/test_activation.py", lambda c: c.name.split("_")[0] == "sigmoid"))
+
+
+@pytest.fixture
+def forced_kernels(monkeypatch):
+    """The kernels from the smallest arrays on, split over three threads (an odd split)."""
+    monkeypatch.setattr(_parallel, "_MIN_PER_THREAD", 1)
+    before = _parallel.get_num_threads()
+    _parallel.set_num_threads(3)
+    with _compiled.use(True, min_size=0):
+        yield
+    _parallel.set_num_threads(before)
+
+
+def test_kernels_are_available():
+    assert _compiled.enabled()
+    with _compiled.use(False):
+        assert not _compiled.enabled() and _compiled.get() is None
+
+
+def test_conv_table_uses_the_kernel(forced_kernels, monkeypatch):
+    """Guards the test below: most conv rows really run the direct kernel."""
+    calls = []
+    real = gconv._direct_kernel
+
+    def spy(*args):
+        kernel = real(*args)
+        calls.append(kernel is not None)
+        return kernel
+
+    monkeypatch.setattr(gconv, "_direct_kernel", spy)
+    for case in table("nn/test_conv.py"):
+        check(case)
+    assert sum(calls) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_table_with_kernels(forced_kernels, case):
+    check(case)
+
+
+def _sigmoid_inputs() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    specials = [0.0, -0.0, 1e-8, -1e-8, 15.0, 17.0, 30.0, -30.0, 87.0, -87.0, -87.5, -88.0, -90.0, -103.0,
+                -104.0, -150.0, -200.0, 88.8, 89.0, 1e30, -1e30, np.inf, -np.inf, np.nan]
+    return np.concatenate([rng.standard_normal(5000) * 10, np.linspace(-110, 110, 20001), specials])
+
+
+def test_sigmoid_float32_against_torch_and_exact(forced_kernels):
+    x = _sigmoid_inputs().astype(np.float32)
+    ours = gt.sigmoid(gt.tensor(x)).numpy()
+    theirs = torch.sigmoid(torch.tensor(x)).numpy()
+    assert ours.dtype == np.float32
+    # torch flushes results below float32's normal range (about 1.2e-38) to zero; we keep them.
+    np.testing.assert_allclose(ours, theirs, rtol=4e-7, atol=2e-38, equal_nan=True)
+    exact = 1 / (1 + np.exp(-x.astype(np.float64)))
+    normal = exact > 1.2e-38
+    np.testing.assert_allclose(ours[normal], exact[normal], rtol=4e-7)
+    assert np.all(ours[~normal & ~np.isnan(x)] <= 1.2e-38) and np.isnan(ours[np.isnan(x)]).all()
+    assert ours[x == np.inf][0] == 1 and ours[x == -np.inf][0] == 0
+    # Monotone, as the exact function is, across the whole sampled range.
+    order = np.argsort(x[~np.isnan(x)], kind="stable")
+    assert np.all(np.diff(ours[~np.isnan(x)][order]) >= 0)
+
+
+def test_sigmoid_kernel_matches_numpy_path():
+    """The kernel and the NumPy twin it replaces agree to a few ulp, at full size and by default."""
+    x = (_sigmoid_inputs() * np.float32(1.0)).astype(np.float32)
+    x = np.tile(x, 2)  # above the default size threshold
+    assert x.size >= _compiled.min_size() and elementwise._sigmoid_kernel(x) is not None
+    with _compiled.use(True):
+        compiled = gt.sigmoid(gt.tensor(x)).numpy()
+    with _compiled.use(False):
+        assert elementwise._sigmoid_kernel(x) is None
+        plain = gt.sigmoid(gt.tensor(x)).numpy()
+    np.testing.assert_allclose(compiled, plain, rtol=4e-7, atol=2e-38, equal_nan=True)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (0, 3), (5,), (2, 3, 4)])
+def test_sigmoid_float32_shapes_and_grad(forced_kernels, shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32) * 4
+    g = rng.standard_normal(shape).astype(np.float32)
+    ours = gt.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out_o, out_t = gt.sigmoid(ours), torch.sigmoid(theirs)
+    out_o.backward(gt.tensor(g))
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=4e-7, atol=1e-7)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=2e-6, atol=1e-7)
+    assert out_o.dtype == gt.float32 and ours.grad.dtype == gt.float32
+
+
+def test_sigmoid_non_contiguous_uses_numpy(forced_kernels):
+    x = np.random.default_rng(2).standard_normal((40, 30)).astype(np.float32).T
+    assert elementwise._sigmoid_kernel(x) is None
+    np.testing.assert_allclose(gt.sigmoid(gt.tensor(x)).numpy(), torch.sigmoid(torch.tensor(x)).numpy(), rtol=4e-7)
+
+
+@pytest.mark.parametrize("out_channels", [1, 6, 16, 17])
+@pytest.mark.parametrize("padding", [0, 2, "same"])
+def test_conv2d_float32_lenet_sizes(out_channels, padding):
+    """At full size and default settings, float32, LeNet-like layers: forward and gradients."""
+    rng = np.random.default_rng(out_channels)
+    x = rng.standard_normal((64, 3, 20, 19)).astype(np.float32)
+    w = (rng.standard_normal((out_channels, 3, 5, 4)) * 0.2).astype(np.float32)
+    b = rng.standard_normal(out_channels).astype(np.float32)
+    g = None
+    results = []
+    for t in (gt, torch):
+        xs, ws, bs = (t.tensor(a, requires_grad=True) for a in (x, w, b))
+        with t.no_grad():  # no columns kept for backward: the direct kernel runs (<= 16 channels)
+            y = t.nn.functional.conv2d(xs, ws, bs, padding=padding)
+        y = t.nn.functional.conv2d(xs, ws, bs, padding=padding)
+        g = rng.standard_normal(tuple(y.shape)).astype(np.float32) if g is None else g
+        y.backward(t.tensor(g))
+        results.append([a.detach().numpy() for a in (y, xs.grad, ws.grad, bs.grad)])
+    for ours, theirs in zip(*results):
+        assert ours.dtype == np.float32
+        # float32 sums of up to 16,384 terms: errors grow with the size of the values.
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * max(1.0, np.abs(theirs).max()))
+    direct = gconv._direct_kernel(x, w, gconv._Geometry(2, (20, 19), (16, 16), (5, 4), (1, 1), (0, 0), (0, 0),
+                                                        (1, 1), 1))
+    assert (direct is not None) == (out_channels <= gconv._DIRECT_MAX_CHANNELS)
+
+
+def test_conv2d_no_grad_uses_kernel_and_matches_numpy_path():
+    rng = np.random.default_rng(3)
+    x = gt.tensor(rng.standard_normal((200, 1, 28, 28)).astype(np.float32))
+    conv = gt.nn.Conv2d(1, 6, 5, padding=2)
+    with gt.no_grad():
+        with _compiled.use(True):
+            compiled = conv(x).numpy()
+        with _compiled.use(False):
+            plain = conv(x).numpy()
+    np.testing.assert_allclose(compiled, plain, rtol=1e-5, atol=1e-5)
+
+
+def test_fallback_without_numba(monkeypatch):
+    """With Numba missing (an import error), ops run on NumPy alone and give the same results."""
+    import builtins
+    real_import = builtins.__import__
+
+    def no_kernels(name, globals=None, locals=None, fromlist=(), level=0):
+        if level and fromlist and "kernels" in fromlist:
+            raise ImportError("No module named 'numba'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(_compiled, "_kernels", None)
+    monkeypatch.setattr(builtins, "__import__", no_kernels)
+    assert not _compiled.enabled() and _compiled.get() is None
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((100, 1, 28, 28)).astype(np.float32)
+    w = rng.standard_normal((6, 1, 5, 5)).astype(np.float32)
+    with gt.no_grad():
+        ours = gt.sigmoid(gt.nn.functional.conv2d(gt.tensor(x), gt.tensor(w), padding=2)).numpy()
+    theirs = torch.sigmoid(torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=2)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    monkeypatch.undo()
+    assert _compiled.enabled()
