@@ -227,8 +227,12 @@ def worker(framework: str, quick: bool) -> None:
     info = {"framework": framework, "version": getattr(t, "__version__", "?"), "malloc_tuned": tuned,
             "threads": t.get_num_threads() if framework == "torch" else int(_THREADS)}
     if framework != "torch":
-        from glasstorch import _compiled
-        info["compiled_kernels"] = _compiled.enabled()
+        # Whether the kernels can run, without loading them: Numba is imported only when an op first
+        # uses a kernel (importing it doubles the objects Python's garbage collector scans, which
+        # costs tiny-op code about 10%), as in a user's process.
+        import importlib.util
+        info["compiled_kernels"] = (os.environ.get("GLASSTORCH_NUMBA") != "0"
+                                    and importlib.util.find_spec("numba") is not None)
     print(json.dumps(info), flush=True)
     for line in sys.stdin:
         cmd, name = line.split()

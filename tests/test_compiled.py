@@ -2,9 +2,9 @@
 
 Ops hand large float arrays to Numba-compiled kernels; the parity tables use small arrays,
 where they stay in NumPy. Here the size threshold is lowered to zero so that the kernels
-run on every row of the conv and activation tables (float64: the convolution kernel is
-compiled for any float dtype), and float32, where the sigmoid kernel runs, is checked on
-its own. Numba is part of the test environment: without it these tests fail, not skip.
+run on every row of the conv, average-pooling and sigmoid tables (float64: the convolution
+and pooling kernels are compiled for any float dtype), and float32, where the sigmoid
+kernel runs, is checked on its own. Numba is part of the test environment: without it these tests fail, not skip.
 """
 import numba  # noqa: F401  (fails the module, loudly, when the optional extra is missing)
 import numpy as np
@@ -17,7 +17,7 @@ from glasstorch.ops import conv as gconv
 from glasstorch.ops import elementwise
 from harness import check, table
 
-CASES = (table("nn/test_conv.py")
+CASES = (table("nn/test_conv.py") + table("nn/test_pooling.py", lambda c: "avg" in c.name)
          + table("ops/test_elementwise.py", lambda c: c.name.split("_")[0] == "sigmoid")
          + table("nn/test_activation.py", lambda c: c.name.split("_")[0] == "sigmoid"))
 
@@ -155,6 +155,24 @@ def test_conv2d_no_grad_uses_kernel_and_matches_numpy_path():
         with _compiled.use(False):
             plain = conv(x).numpy()
     np.testing.assert_allclose(compiled, plain, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                    dict(kernel_size=(2, 3), stride=1, ceil_mode=True)])
+def test_avg_pool_float32_at_size(kwargs):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 6, 28, 27)).astype(np.float32)
+    g = None
+    results = []
+    for t in (gt, torch):
+        xs = t.tensor(x, requires_grad=True)
+        y = t.nn.functional.avg_pool2d(xs, **kwargs)
+        g = rng.standard_normal(tuple(y.shape)).astype(np.float32) if g is None else g
+        y.backward(t.tensor(g))
+        results.append([y.detach().numpy(), xs.grad.numpy()])
+    for ours, theirs in zip(*results):
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
 
 
 def test_fallback_without_numba(monkeypatch):

@@ -119,3 +119,24 @@ def conv2d(out, xp, w, b):
                     acc[q] += w0 * x0[q]
             for y in range(ho):
                 out[n, o, y, :] = acc[y * wp:y * wp + wo]
+
+
+@numba.njit(**_OPTIONS)
+def window_sums(out, xp, kh, kw, sh, sw, dh, dw):
+    """out[p, y, x] = sum over i, j of xp[p, y*sh + i*dh, x*sw + j*dw]: the sums over pooling windows.
+
+    For planes ``xp`` (P, Hp, Wp), already padded, into ``out`` (P, Ho, Wo). NumPy needs
+    a strided copy and kh + kw - 1 strided passes over the whole array for this; here each
+    window is read once, while it is in cache.
+    """
+    n_planes, ho, wo = out.shape
+    for p in range(n_planes):
+        for y in range(ho):
+            for x in range(wo):
+                s = xp[p, y * sh, x * sw]
+                for i in range(kh):
+                    row = xp[p, y * sh + i * dh]
+                    for j in range(kw):
+                        if i or j:
+                            s += row[x * sw + j * dw]
+                out[p, y, x] = s

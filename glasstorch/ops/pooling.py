@@ -29,7 +29,7 @@ import operator
 
 import numpy as np
 
-from .. import _parallel
+from .. import _compiled, _parallel
 from .._tensor import Tensor
 from ..autograd.function import _Primitive
 
@@ -307,6 +307,13 @@ def _window_sum(x: np.ndarray, g: _Geometry) -> np.ndarray:
     which takes kh + kw slice-adds instead of kh * kw."""
     (ho, wo), (kh, kw), (sh, sw), (dh, dw) = g.out_hw, g.kernel, g.stride, g.dilation
     xp = _padded(x, g, 0)
+    kernels = _compiled.get() if x.dtype.kind == "f" and x.size >= _compiled.min_size() else None
+    if kernels is not None:  # the compiled kernel reads each window once (see glasstorch._compiled)
+        planes = np.ascontiguousarray(xp).reshape((-1,) + xp.shape[-2:])
+        out = np.empty(planes.shape[:1] + (ho, wo), x.dtype)
+        _parallel.split(lambda p0, p1: kernels.window_sums(out[p0:p1], planes[p0:p1], kh, kw, sh, sw, dh, dw),
+                        len(planes), planes.size)
+        return out.reshape(xp.shape[:-2] + (ho, wo))
     cols = _sum_taps(xp, -1, kw, sw, dw, wo)
     return _sum_taps(cols, -2, kh, sh, dh, ho)
 
