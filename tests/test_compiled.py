@@ -42,17 +42,17 @@ def test_kernels_are_available():
 def test_conv_table_uses_the_kernel(forced_kernels, monkeypatch):
     """Guards the test below: most conv rows really run the direct kernel."""
     calls = []
-    real = gconv._direct_kernel
+    real = gconv._direct_kernels
 
     def spy(*args):
-        kernel = real(*args)
-        calls.append(kernel is not None)
-        return kernel
+        kernels = real(*args)
+        calls.append(kernels is not None)
+        return kernels
 
-    monkeypatch.setattr(gconv, "_direct_kernel", spy)
+    monkeypatch.setattr(gconv, "_direct_kernels", spy)
     for case in table("nn/test_conv.py"):
         check(case)
-    assert sum(calls) >= 30
+    assert sum(calls) >= 100
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
@@ -130,8 +130,6 @@ def test_conv2d_float32_lenet_sizes(out_channels, padding):
     results = []
     for t in (gt, torch):
         xs, ws, bs = (t.tensor(a, requires_grad=True) for a in (x, w, b))
-        with t.no_grad():  # no columns kept for backward: the direct kernel runs (<= 16 channels)
-            y = t.nn.functional.conv2d(xs, ws, bs, padding=padding)
         y = t.nn.functional.conv2d(xs, ws, bs, padding=padding)
         g = rng.standard_normal(tuple(y.shape)).astype(np.float32) if g is None else g
         y.backward(t.tensor(g))
@@ -140,21 +138,27 @@ def test_conv2d_float32_lenet_sizes(out_channels, padding):
         assert ours.dtype == np.float32
         # float32 sums of up to 16,384 terms: errors grow with the size of the values.
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * max(1.0, np.abs(theirs).max()))
-    direct = gconv._direct_kernel(x, w, gconv._Geometry(2, (20, 19), (16, 16), (5, 4), (1, 1), (0, 0), (0, 0),
-                                                        (1, 1), 1))
+    geometry = gconv._Geometry(2, (20, 19), (16, 16), (5, 4), (1, 1), (0, 0), (0, 0), (1, 1), 1)
+    direct = gconv._direct_kernels(x, w, out_channels, geometry)
     assert (direct is not None) == (out_channels <= gconv._DIRECT_MAX_CHANNELS)
 
 
-def test_conv2d_no_grad_uses_kernel_and_matches_numpy_path():
+def test_conv2d_kernels_match_numpy_path():
+    """Forward and both gradients, float32 at full size, with the kernels on and off."""
     rng = np.random.default_rng(3)
-    x = gt.tensor(rng.standard_normal((200, 1, 28, 28)).astype(np.float32))
-    conv = gt.nn.Conv2d(1, 6, 5, padding=2)
-    with gt.no_grad():
-        with _compiled.use(True):
-            compiled = conv(x).numpy()
-        with _compiled.use(False):
-            plain = conv(x).numpy()
-    np.testing.assert_allclose(compiled, plain, rtol=1e-5, atol=1e-5)
+    x = rng.standard_normal((200, 2, 28, 28)).astype(np.float32)
+    g = rng.standard_normal((200, 6, 28, 28)).astype(np.float32)
+    conv = gt.nn.Conv2d(2, 6, 5, padding=2)
+    results = []
+    for flag in (True, False):
+        with _compiled.use(flag):
+            xs = gt.tensor(x, requires_grad=True)
+            conv.zero_grad()
+            conv(xs).backward(gt.tensor(g))
+            with gt.no_grad():
+                results.append([conv(xs).numpy(), xs.grad.numpy(), conv.weight.grad.numpy(), conv.bias.grad.numpy()])
+    for compiled, plain in zip(*results):
+        np.testing.assert_allclose(compiled, plain, rtol=1e-4, atol=1e-5 * max(1.0, np.abs(plain).max()))
 
 
 @pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),

@@ -67,6 +67,30 @@ def sigmoid_f32(out, x):
         out[i] = s if v >= 0 else e * s
 
 
+@numba.njit(inline="always", **_OPTIONS)
+def _runs(w_shape, xp_shape, ho, wo):
+    """For a (O, C, kh, kw) kernel on padded samples (C, Hp, Wp): the length of the shifted runs,
+    (Ho - 1) * Wp + Wo, and each tap's offset c*Hp*Wp + i*Wp + j, taps in the kernel's order."""
+    c_in, kh, kw = w_shape[1], w_shape[2], w_shape[3]
+    hp, wp = xp_shape[2], xp_shape[3]
+    offset = np.empty(c_in * kh * kw, np.int64)
+    for c in range(c_in):
+        for i in range(kh):
+            for j in range(kw):
+                offset[(c * kh + i) * kw + j] = c * hp * wp + i * wp + j
+    return (ho - 1) * wp + wo, offset
+
+
+@numba.njit(inline="always", **_OPTIONS)
+def _four_runs(sample, offset, t, span):
+    """The shifted runs of taps t to t + 3 in a flat sample.
+
+    Slices, not ``sample[offset + q]`` in the loops: indexing with a sum makes Numba check
+    for negative indices on every element, and the loop is no longer vectorized."""
+    return (sample[offset[t]:offset[t] + span], sample[offset[t + 1]:offset[t + 1] + span],
+            sample[offset[t + 2]:offset[t + 2] + span], sample[offset[t + 3]:offset[t + 3] + span])
+
+
 @numba.njit(**_OPTIONS)
 def conv2d(out, xp, w, b):
     """out[n, o] = b[o] + sum over c, i, j of w[o, c, i, j] * xp[n, c, i:i+Ho, j:j+Wo].
@@ -85,15 +109,9 @@ def conv2d(out, xp, w, b):
     multiply-adds (1.5x faster than one tap per pass for LeNet's first layer).
     """
     n_img, n_out, ho, wo = out.shape
-    c_in, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-    hp, wp = xp.shape[2], xp.shape[3]
-    span = (ho - 1) * wp + wo
-    taps = c_in * kh * kw
-    offset = np.empty(taps, np.int64)
-    for c in range(c_in):
-        for i in range(kh):
-            for j in range(kw):
-                offset[(c * kh + i) * kw + j] = c * hp * wp + i * wp + j
+    c_in, hp, wp = xp.shape[1], xp.shape[2], xp.shape[3]
+    span, offset = _runs(w.shape, xp.shape, ho, wo)
+    taps = offset.size
     weights = w.reshape(n_out, taps)
     acc = np.empty(span, out.dtype)
     for n in range(n_img):
@@ -102,12 +120,7 @@ def conv2d(out, xp, w, b):
             acc[:] = b[o]
             t = 0
             while t + 4 <= taps:
-                # Slices, not sample[offset + q]: indexing with a sum makes Numba check for
-                # negative indices on every element, and the loop is no longer vectorized.
-                x0 = sample[offset[t]:offset[t] + span]
-                x1 = sample[offset[t + 1]:offset[t + 1] + span]
-                x2 = sample[offset[t + 2]:offset[t + 2] + span]
-                x3 = sample[offset[t + 3]:offset[t + 3] + span]
+                x0, x1, x2, x3 = _four_runs(sample, offset, t, span)
                 w0, w1, w2, w3 = weights[o, t], weights[o, t + 1], weights[o, t + 2], weights[o, t + 3]
                 for q in range(span):
                     acc[q] += w0 * x0[q] + w1 * x1[q] + w2 * x2[q] + w3 * x3[q]
@@ -140,3 +153,47 @@ def window_sums(out, xp, kh, kw, sh, sw, dh, dw):
                         if i or j:
                             s += row[x * sw + j * dw]
                 out[p, y, x] = s
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy", fastmath={"contract", "reassoc"})
+def conv2d_weight_grad(gw, xp, gy):
+    """gw[o, c, i, j] += sum over n, y, x of gy[n, o, y, x] * xp[n, c, y + i, x + j].
+
+    The weight gradient of ``conv2d`` (the adjoint of the kernel above in its weight), for
+    padded input ``xp`` (N, C, Hp, Wp), contiguous, and output gradient ``gy`` (N, O, Ho, Wo).
+    With the same shifted runs: each output plane of ``gy`` is first laid out with row stride
+    Wp (zeros between rows), and then every weight is one dot product of that run with the
+    tap's shifted run of the sample. Sums may be reordered (``reassoc``) so that they vectorize.
+    """
+    n_img, n_out, ho, wo = gy.shape
+    c_in, hp, wp = xp.shape[1], xp.shape[2], xp.shape[3]
+    span, offset = _runs(gw.shape, xp.shape, ho, wo)
+    taps = offset.size
+    sums = gw.reshape(n_out, taps)
+    run = np.zeros(span, gy.dtype)  # the positions between rows stay 0
+    for n in range(n_img):
+        sample = xp[n].reshape(c_in * hp * wp)
+        for o in range(n_out):
+            for y in range(ho):
+                run[y * wp:y * wp + wo] = gy[n, o, y, :]
+            t = 0
+            while t + 4 <= taps:
+                x0, x1, x2, x3 = _four_runs(sample, offset, t, span)
+                s0 = s1 = s2 = s3 = run.dtype.type(0)
+                for q in range(span):
+                    g = run[q]
+                    s0 += g * x0[q]
+                    s1 += g * x1[q]
+                    s2 += g * x2[q]
+                    s3 += g * x3[q]
+                sums[o, t] += s0
+                sums[o, t + 1] += s1
+                sums[o, t + 2] += s2
+                sums[o, t + 3] += s3
+                t += 4
+            for t in range(t, taps):
+                x0 = sample[offset[t]:offset[t] + span]
+                s0 = run.dtype.type(0)
+                for q in range(span):
+                    s0 += run[q] * x0[q]
+                sums[o, t] += s0

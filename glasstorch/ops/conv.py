@@ -208,14 +208,14 @@ def _few_channels(o: int, groups: int) -> bool:
 _DIRECT_MAX_CHANNELS = 16
 
 
-def _direct_kernel(x: np.ndarray, w: np.ndarray, g: _Geometry):
-    """The compiled direct convolution, when it applies (see ``glasstorch._compiled``)."""
-    if (w.shape[0] > _DIRECT_MAX_CHANNELS or g.groups != 1 or g.stride != (1, 1) or g.dilation != (1, 1)
-            or x.dtype != w.dtype or x.dtype.kind != "f" or x.dtype.itemsize < 4
+def _direct_kernels(x: np.ndarray, other: np.ndarray, out_channels: int, g: _Geometry):
+    """The compiled kernels, when the direct convolution applies to input ``x`` with ``out_channels``
+    (``other`` is the weight or the output gradient: both must have x's dtype); else None."""
+    if (out_channels > _DIRECT_MAX_CHANNELS or g.groups != 1 or g.stride != (1, 1) or g.dilation != (1, 1)
+            or x.dtype != other.dtype or x.dtype.kind != "f" or x.dtype.itemsize < 4
             or x.size < _compiled.min_size()):
         return None
-    kernels = _compiled.get()
-    return kernels.conv2d if kernels is not None else None
+    return _compiled.get()
 
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geometry,
@@ -225,12 +225,12 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geomet
     o = w.shape[0]
     ho, wo = g.out_hw
     out = np.empty((n, o, ho, wo), np.result_type(x, w))
-    kernel = _direct_kernel(x, w, g) if keep is None else None
-    if kernel is not None:
+    kernels = _direct_kernels(x, w, o, g)
+    if kernels is not None:  # no columns: the weight gradient has a direct kernel too
         xp = np.ascontiguousarray(_pad(x, g))
+        w = np.ascontiguousarray(w)
         bias = np.zeros(o, out.dtype) if b is None else b.astype(out.dtype, copy=False)
-        _parallel.split(lambda n0, n1: kernel(out[n0:n1], xp[n0:n1], np.ascontiguousarray(w), bias),
-                        n, out.size * w[0].size)
+        _parallel.split(lambda n0, n1: kernels.conv2d(out[n0:n1], xp[n0:n1], w, bias), n, out.size * w[0].size)
         return out
     # Rows of cols are (C, kh, kw): each group's weights meet a contiguous block of them.
     wg = w.reshape(g.groups, o // g.groups, -1)
@@ -295,6 +295,17 @@ def _conv_weight_grad(x: np.ndarray, gy: np.ndarray, g: _Geometry, kept: list | 
     n, c = x.shape[:2]
     o = gy.shape[1]
     kh, kw = g.kernel
+    kernels = _direct_kernels(x, gy, o, g)
+    if kernels is not None:  # each thread sums its own images' part; the parts are added after
+        xp = np.ascontiguousarray(_pad(x, g))
+        gy = np.ascontiguousarray(gy)
+
+        def part(n0, n1):
+            gw = np.zeros((o, c, kh, kw), x.dtype)
+            kernels.conv2d_weight_grad(gw, xp[n0:n1], gy[n0:n1])
+            return gw
+
+        return sum(_parallel.split(part, n, x.size * o))
     few = _few_channels(o, g.groups)
     k = c // g.groups * kh * kw
     # Per group, (O/groups, K), or its transpose (K, O/groups) when there are few channels.
@@ -329,7 +340,9 @@ class Convolution(_Primitive):
         size = xd.shape[0] * w._data.size // w._data.shape[0] * g.groups * g.positions() * xd.itemsize
         # Backward needs these columns again for the weight gradient: keep them if they are small.
         # (Without a graph, as under no_grad, the node and the columns are dropped right after.)
-        ctx.cols = [] if ctx.needs_input_grad[1] and size <= _KEEP_COLS_BYTES else None
+        # The compiled direct convolution makes no columns, and its weight gradient needs none.
+        direct = _direct_kernels(xd, w._data, w._data.shape[0], g) is not None
+        ctx.cols = [] if ctx.needs_input_grad[1] and size <= _KEEP_COLS_BYTES and not direct else None
         out = _conv_forward(xd, _as4d(w._data, g.nd), None if b is None else b._data, g, ctx.cols)
         return _from4d(out, g.nd)
 
