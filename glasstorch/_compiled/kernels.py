@@ -1,9 +1,9 @@
 """The compiled kernels: plain loops that Numba turns into vectorized machine code.
 
 Read each one as the NumPy expression in its docstring, computed element by element.
-Every kernel writes into an ``out`` array given by its caller (the first argument), runs on one thread, and
-releases the GIL (``nogil``), so that ``glasstorch._parallel`` can run it on several
-blocks of an array at once, as it does NumPy passes.
+Every kernel writes into an array given by its caller (the first argument), runs on one
+thread, and releases the GIL (``nogil``), so that ``glasstorch._parallel`` can run it on
+several blocks of an array at once, as it does NumPy passes.
 
 Compilation options, and why:
 
@@ -11,6 +11,8 @@ Compilation options, and why:
   checks every division, and that branch keeps the loop from being vectorized.)
 * ``fastmath={"contract"}``: a multiply and an add may become one fused instruction. No
   other reordering is allowed, so the results are those of the loop as written, to rounding.
+  (The one exception, the convolution's weight gradient, also allows sums to be reordered:
+  a loop that adds into one number is vectorized only then.)
 * ``cache=True``: the machine code is kept on disk (in ``__pycache__``) and loaded by
   later processes, which then skip the second or so that compiling takes.
 
