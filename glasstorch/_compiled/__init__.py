@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 
 # Below this many elements a NumPy pass takes microseconds: not worth a call into compiled code.
 _MIN_SIZE = 1 << 14
@@ -27,7 +28,7 @@ _kernels = None  # the module of compiled kernels, once imported; False when Num
 
 
 def get():
-    """The module of compiled kernels, or None when they are off or Numba is not installed."""
+    """The module of compiled kernels, or None when they are off or cannot be loaded."""
     global _kernels
     if not _enabled:
         return None
@@ -35,6 +36,10 @@ def get():
         try:
             from . import kernels as module
         except ImportError:  # Numba is an optional extra
+            module = False
+        except Exception as e:  # noqa: BLE001  (Numba installed but unusable, e.g. nowhere to cache code)
+            warnings.warn(f"glasstorch: compiled kernels are off, NumPy runs every op ({type(e).__name__}: {e})",
+                          RuntimeWarning, stacklevel=2)
             module = False
         _kernels = module
     return _kernels or None
@@ -51,13 +56,14 @@ def min_size() -> int:
 
 
 @contextlib.contextmanager
-def use(flag: bool, min_size: int | None = None):
-    """Within the block, switches the kernels on or off (and sets ``min_size``); for tests and benchmarks."""
+def use(flag: bool, threshold: int | None = None):
+    """Within the block, switches the kernels on or off (and sets ``min_size()`` to ``threshold``);
+    for tests and benchmarks."""
     global _enabled, _MIN_SIZE
     saved = _enabled, _MIN_SIZE
     _enabled = flag
-    if min_size is not None:
-        _MIN_SIZE = min_size
+    if threshold is not None:
+        _MIN_SIZE = threshold
     try:
         yield
     finally:
