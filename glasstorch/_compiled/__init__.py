@@ -9,7 +9,8 @@ Each kernel has a NumPy twin in the op that calls it; the op uses the kernel onl
 
 * Numba can be imported (it is loaded on first use, not at ``import glasstorch``),
 * the environment variable ``GLASSTORCH_NUMBA`` is not ``0``, and
-* the arrays are big enough for compiled code to matter (``min_size``).
+* the arrays are float32 or float64, and big enough for compiled code to matter
+  (``for_array``).
 
 Results agree with the NumPy path to float rounding; the tests run the op tables
 through both.
@@ -20,8 +21,11 @@ import contextlib
 import os
 import warnings
 
+import numpy as np
+
 # Below this many elements a NumPy pass takes microseconds: not worth a call into compiled code.
 _MIN_SIZE = 1 << 14
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 _enabled = os.environ.get("GLASSTORCH_NUMBA", "1") != "0"
 _kernels = None  # the module of compiled kernels, once imported; False when Numba is missing
@@ -48,6 +52,14 @@ def get():
 def enabled() -> bool:
     """Whether ops use the compiled kernels (Numba is installed and they are not switched off)."""
     return get() is not None
+
+
+def for_array(x: np.ndarray):
+    """The compiled kernels for work on ``x``, or None. They take float32 and float64 arrays (Numba
+    has no float16 arithmetic) of at least ``min_size()`` elements."""
+    if x.dtype not in _KERNEL_DTYPES or x.size < _MIN_SIZE:
+        return None
+    return get()
 
 
 def min_size() -> int:

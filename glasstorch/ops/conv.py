@@ -212,13 +212,12 @@ def _direct_kernels(x: np.ndarray, other: np.ndarray, out_channels: int, g: _Geo
     """The compiled kernels, when the direct convolution applies to input ``x`` with ``out_channels``
     (``other`` is the weight or the output gradient: both must have x's dtype); else None."""
     if (out_channels > _DIRECT_MAX_CHANNELS or g.groups != 1 or g.stride != (1, 1) or g.dilation != (1, 1)
-            or x.dtype != other.dtype or x.dtype.kind != "f" or x.dtype.itemsize < 4  # Numba has no float16
-            or x.size < _compiled.min_size()
+            or x.dtype != other.dtype
             # The kernel also computes the Wp - Wo positions between output rows: not worth it when
             # they are more than the Wo it keeps (kernels nearly as wide as the input).
             or 2 * g.out_hw[1] < g.padded_hw()[1]):
         return None
-    return _compiled.get()
+    return _compiled.for_array(x)
 
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, g: _Geometry,

@@ -579,9 +579,9 @@ def _sigmoid_block(e: np.ndarray, x: np.ndarray) -> None:
 
 def _sigmoid_kernel(x: np.ndarray):
     """The compiled float32 sigmoid, when it applies to ``x`` (see ``glasstorch._compiled``)."""
-    if x.dtype != np.float32 or x.size < _compiled.min_size() or not x.flags.c_contiguous:
+    if x.dtype != np.float32 or not x.flags.c_contiguous:
         return None
-    kernels = _compiled.get()
+    kernels = _compiled.for_array(x)
     return kernels.sigmoid_f32 if kernels is not None else None
 
 

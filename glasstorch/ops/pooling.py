@@ -307,9 +307,7 @@ def _window_sum(x: np.ndarray, g: _Geometry) -> np.ndarray:
     which takes kh + kw slice-adds instead of kh * kw."""
     (ho, wo), (kh, kw), (sh, sw), (dh, dw) = g.out_hw, g.kernel, g.stride, g.dilation
     xp = _padded(x, g, 0)
-    # Not float16: Numba has no arithmetic for it.
-    kernels = (_compiled.get() if x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.size >= _compiled.min_size()
-               else None)
+    kernels = _compiled.for_array(x)
     if kernels is not None:  # the compiled kernel reads each window once (see glasstorch._compiled)
         planes = np.ascontiguousarray(xp).reshape((-1,) + xp.shape[-2:])
         out = np.empty(planes.shape[:1] + (ho, wo), x.dtype)
