@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import glasstorch as gt
+from glasstorch import _compiled
 from glasstorch._tensor import Tensor
 from glasstorch.autograd.function import Function, _SavedOutput
 from models import lenet, mlp
@@ -69,8 +70,16 @@ STEPS = [
 ]
 
 
+@pytest.fixture(params=[False, True], ids=["numpy", "compiled_kernels"])
+def kernels(request):
+    """Each step once on NumPy alone and once with the compiled kernels on from the smallest arrays."""
+    with _compiled.use(request.param, threshold=0):
+        yield request.param
+
+
 @pytest.mark.parametrize("name,make_model,shape,make_opt", STEPS, ids=[s[0] for s in STEPS])
-def test_training_steps_stay_float32(monkeypatch, name, make_model, shape, make_opt):
+def test_training_steps_stay_float32(monkeypatch, kernels, name, make_model, shape, make_opt):
+    assert _compiled.enabled() == kernels
     gt.manual_seed(0)
     model = make_model()
     opt = make_opt(model.parameters())
