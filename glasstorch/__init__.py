@@ -23,6 +23,8 @@ from ._tensor import Tensor, Size, device
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)
 from . import autograd
+from .autograd.anomaly_mode import (is_anomaly_enabled, is_anomaly_check_nan_enabled,  # noqa: F401
+                                    _set_anomaly_enabled as set_anomaly_enabled)
 from ._creation import *  # noqa: F401,F403
 from .ops.elementwise import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
@@ -46,8 +48,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # glasstorch.vision is imported on first use: most programs never need it.
-    if name == "vision":
+    # These are imported on first use: most programs never need them.
+    if name in ("vision", "viz", "inspect"):
         import importlib
-        return importlib.import_module(".vision", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'glasstorch' has no attribute '{name}'")

@@ -22,8 +22,11 @@ from typing import Sequence
 
 import numpy as np
 
+from time import perf_counter
+
 from .function import Function
 from .grad_mode import _state
+from .observe import observers as _observers
 
 # The Tensor class; glasstorch._tensor sets it once the class exists, as that module imports this one.
 Tensor = None
@@ -107,7 +110,9 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
         _accumulate(buffers, vertex, nr, g)
 
     prev = _state.enabled
+    prev_in_backward = _state.in_backward
     _state.enabled = create_graph
+    _state.in_backward = True
     try:
         for vertex in order:
             slots = buffers.pop(id(vertex), None)
@@ -123,6 +128,9 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                         out = hook(grad)
                         if out is not None:
                             grad = out
+                if _observers:
+                    for observer in list(_observers):
+                        observer.leaf(vertex, grad)
                 if captured is not None:
                     if (id(vertex), 0) in target_slots:
                         captured[(id(vertex), 0)] = grad
@@ -150,9 +158,17 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                     if g is None:
                         shape, dt = node._output_meta[nr]
                         slots[nr] = Tensor._make(np.zeros(shape, dtype=dt))
+            # Read once: an observer added during this node's backward (by a hook) starts with the next node.
+            observing = bool(_observers)
+            if observing:
+                t0 = perf_counter()
             grads = type(node).backward(node, *slots)
             if not isinstance(grads, tuple):
                 grads = (grads,)
+            if observing:
+                seconds = perf_counter() - t0
+                for observer in list(_observers):
+                    observer.backward(node, tuple(slots), grads, seconds)
             edges = node._edges
             if len(grads) != len(edges) and (len(grads) < len(edges) or
                                              any(g is not None for g in grads[len(edges):])):
@@ -180,6 +196,11 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                 _accumulate(buffers, edge[0], edge[1], g)
     finally:
         _state.enabled = prev
+        _state.in_backward = prev_in_backward
+        # Also after an error: observers keep per-pass state that must not leak into the next pass.
+        if _observers:
+            for observer in list(_observers):
+                observer.backward_end()
     return captured
 
 

@@ -28,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from time import perf_counter
+
 from .grad_mode import _state
+from .observe import observers as _observers, _stack as _module_stack
 
 # The Tensor class; glasstorch._tensor sets it once the class exists, as that module imports this one.
 Tensor = None
@@ -64,6 +67,52 @@ class _SavedOutput:
         self.requires_grad = t.requires_grad
 
 
+# The (pack, unpack) pairs of the active ``autograd.graph.saved_tensors_hooks``, innermost last.
+_saved_tensors_hooks: list = []
+
+
+class _Packed:
+    """A saved tensor handed to a ``saved_tensors_hooks`` pack hook; unpacked on access.
+
+    ``output_nr`` is set when the saved tensor is the node's own output: on unpack it is linked
+    back to the node, as ``_SavedOutput`` does, so double backward still flows through it.
+    """
+    __slots__ = ("packed", "unpack_hook", "output_nr")
+
+    def __init__(self, packed, unpack_hook, output_nr=None):
+        self.packed = packed
+        self.unpack_hook = unpack_hook
+        self.output_nr = output_nr
+
+    def unpack(self, node=None):
+        t = self.unpack_hook(self.packed)
+        if Tensor is not None and not isinstance(t, Tensor):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        if node is not None and self.output_nr is not None and t._requires_grad and _state.enabled:
+            t = Tensor._make(t._data, True)
+            t._grad_fn = node
+            t._output_nr = self.output_nr
+        return t
+
+
+def _pack_saved(saved: list) -> list:
+    """Passes each saved tensor through the innermost pack hook, as torch does at save time."""
+    pack, unpack = _saved_tensors_hooks[-1]
+    out = []
+    for item, version in saved:
+        if item is None:
+            out.append((None, None))
+            continue
+        t, nr = item, None
+        if isinstance(item, _SavedOutput):
+            t = Tensor._make(item._data, item.requires_grad)
+            t._version = item.version
+            nr = item.output_nr
+        out.append((_Packed(pack(t), unpack, nr), version))
+    return out
+
+
 class FunctionCtx:
     """The ``ctx`` argument of ``forward`` and ``backward``."""
 
@@ -92,6 +141,9 @@ class FunctionCtx:
         for item, expected in saved:
             if item is None:
                 out.append(None)
+                continue
+            if isinstance(item, _Packed):
+                out.append(item.unpack(self))
                 continue
             if isinstance(item, _SavedOutput):
                 if item.version.value != expected:
@@ -153,6 +205,9 @@ class Function(FunctionCtx):
     _output_meta: tuple = ()
     _pre_hooks = None
     _post_hooks = None
+    _module_chain: tuple = ()   # the modules running when the node was made (observe.py)
+    _creation_site = None       # (file, line, function) of the user's call, kept by anomaly mode
+    _anomaly = None             # anomaly mode's message, when it flagged this node
 
     @staticmethod
     def forward(ctx, *args: Any, **kwargs: Any) -> Any:
@@ -172,9 +227,34 @@ class Function(FunctionCtx):
 
     @property
     def next_functions(self) -> tuple:
-        """The nodes this node sends gradients to: ``(node, output_nr)``, or None for inputs without grad."""
-        return tuple(None if e is None else (e[0] if isinstance(e[0], Function) else AccumulateGrad(e[0]), e[1])
+        """The nodes this node sends gradients to: ``(node, output_nr)``, or ``(None, 0)`` for inputs
+        that need no gradient, as in torch."""
+        return tuple((None, 0) if e is None else (e[0] if isinstance(e[0], Function) else AccumulateGrad(e[0]), e[1])
                      for e in self._edges)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user's (and tools') own notes on this node, as torch's ``grad_fn.metadata``."""
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+    def __getattr__(self, name: str):
+        # Only reached for attributes the node does not have. torch names a node's saved values
+        # ``_saved_self`` / ``_saved_other`` (the first two inputs) and ``_saved_result`` (the output).
+        if name.startswith("_saved_") and name != "_saved_hooks":
+            which = name[len("_saved_"):]
+            saved = self.__dict__.get("_saved", ())
+            if saved is None:
+                raise RuntimeError(_FREED_MSG)
+            index = self.__dict__.get("_saved_index", ())
+            want = {"self": 0, "other": 1, "result": "out"}.get(which)
+            if want is not None:
+                for slot, t in zip(index, self.saved_tensors):
+                    if slot == want:
+                        return t
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def register_hook(self, hook):
         """Registers ``hook(grad_inputs, grad_outputs)`` to run after this node's backward."""
@@ -202,6 +282,8 @@ class Function(FunctionCtx):
         # must not build a graph of its own inside this node.
         prev = state.enabled
         state.enabled = False
+        if _observers and not state.in_backward:
+            return cls._apply_observed(ctx, record, args, kwargs, prev)
         try:
             raw = cls.forward(ctx, *args, **kwargs)
         finally:
@@ -212,6 +294,10 @@ class Function(FunctionCtx):
             if record:
                 ctx._attach(args, (out,))
             return out
+        return cls._wrap(ctx, record, args, raw)
+
+    @classmethod
+    def _wrap(cls, ctx, record, args, raw):
         single = not isinstance(raw, tuple)
         outputs = (raw,) if single else raw
         wrapped = []
@@ -231,6 +317,22 @@ class Function(FunctionCtx):
             ctx._attach(args, wrapped)
         return wrapped[0] if single else tuple(wrapped)
 
+    @classmethod
+    def _apply_observed(cls, ctx, record, args, kwargs, prev):
+        """``apply`` while an observer listens (see ``autograd/observe.py``): timed, then reported."""
+        t0 = perf_counter()
+        try:
+            raw = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _state.enabled = prev
+        seconds = perf_counter() - t0
+        result = cls._wrap(ctx, record, args, raw)
+        outputs = result if isinstance(result, tuple) else (result,)
+        node = ctx if record else None
+        for observer in list(_observers):
+            observer.forward(cls, node, args, outputs, seconds)
+        return result
+
     def _attach(self, args, outputs) -> None:
         """Links this node to its inputs and marks the outputs as produced by it."""
         edges = []
@@ -246,6 +348,7 @@ class Function(FunctionCtx):
                 meta.append(None)
         self._edges = tuple(edges)
         self._input_meta = tuple(meta)
+        self._module_chain = _module_stack.chain
 
         non_diff = self._non_differentiable
         out_meta = []
@@ -264,16 +367,25 @@ class Function(FunctionCtx):
         to_save = self._to_save
         if to_save:
             saved = []
-            for t in to_save:
+            index = []
+            for k, t in enumerate(to_save):
                 if t is None or not isinstance(t, Tensor):
                     saved.append((None, None))
+                    index.append(None)
                     continue
                 for i, o in enumerate(outputs):
                     if t is o:
                         saved.append((_SavedOutput(t, i), t._version.value))
+                        index.append("out" if i == 0 else None)
                         break
                 else:
                     saved.append((t, t._version.value))
+                    # Which input it is: for ``x * x`` both saved tensors are x, as inputs 0 and 1.
+                    same = [j for j, a in enumerate(args) if a is t]
+                    index.append(k if k in same else (same[0] if same else None))
+            self._saved_index = tuple(index)
+            if _saved_tensors_hooks:
+                saved = _pack_saved(saved)
             self._saved = tuple(saved)
             self._to_save = ()
         else:

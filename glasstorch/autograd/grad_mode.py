@@ -13,6 +13,9 @@ class _State(threading.local):
     def __init__(self):
         self.enabled = True
         self.inference = False
+        # True while the engine runs backward formulas: their ops are part of a node's backward,
+        # so observers hear of them as that (observe.py), not as forward ops.
+        self.in_backward = False
 
 
 _state = _State()

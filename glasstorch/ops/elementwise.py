@@ -84,9 +84,14 @@ def _binary(a, b, ufunc, float_result=False):
         raise
 
 
-def _save_operands(ctx, a, b) -> None:
-    """Saves tensor operands for backward, and keeps number operands as they are."""
-    ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+def _save_operands(ctx, a, b, keep_a: bool = True, keep_b: bool = True) -> None:
+    """Saves tensor operands for backward, and keeps number operands as they are.
+
+    ``keep_a`` / ``keep_b`` False: backward will not read that operand, so it is not kept alive
+    (nor handed to a ``saved_tensors_hooks`` pack hook), as torch does.
+    """
+    ctx.save_for_backward(a if keep_a and isinstance(a, Tensor) else None,
+                          b if keep_b and isinstance(b, Tensor) else None)
     ctx.numbers = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
 
 
@@ -144,7 +149,8 @@ class Sub(_Primitive):
 class Mul(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        need_a, need_b = ctx.needs_input_grad
+        _save_operands(ctx, a, b, keep_a=need_b, keep_b=need_a)   # d(ab)/da = b, d(ab)/db = a
         return _binary(a, b, np.multiply)
 
     @staticmethod
@@ -157,7 +163,8 @@ class Mul(_Primitive):
 class Div(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        # d(a/b)/da = 1/b needs only b; d(a/b)/db = -a/b^2 needs both.
+        _save_operands(ctx, a, b, keep_a=ctx.needs_input_grad[1])
         return _binary(a, b, np.true_divide, float_result=True)
 
     @staticmethod

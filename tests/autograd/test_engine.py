@@ -293,7 +293,7 @@ def test_next_functions_show_the_graph():
     (mul, _), = node.next_functions
     assert mul.name() == "MulBackward0"
     (acc, _), none = mul.next_functions
-    assert acc.name() == "AccumulateGrad" and acc.variable is x and none is None
+    assert acc.name() == "AccumulateGrad" and acc.variable is x and none == (None, 0)  # as torch
 
 
 # ------------------------------------------------------------------- errors

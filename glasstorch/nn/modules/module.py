@@ -16,6 +16,7 @@ from ... import _dtype
 from ..._tensor import Tensor, device as _device
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
+from ...autograd.observe import _stack as _module_stack, observers as _observers
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
 
@@ -475,8 +476,19 @@ class Module:
         return handle
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
-            return self.forward(*args, **kwargs)
+        # The module stack (autograd/observe.py): each graph node made inside forward records
+        # this chain, so tools can tell which module ran each op.
+        stack = _module_stack
+        outer = stack.chain
+        stack.chain = outer + (self,)
+        try:
+            if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or _observers):
+                return self.forward(*args, **kwargs)
+            return self._call_with_hooks(args, kwargs)
+        finally:
+            stack.chain = outer
+
+    def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -484,7 +496,13 @@ class Module:
         if self._backward_hooks:
             state = _BackwardHookState(self)
             args = state.wrap_inputs(args)
+        if _observers:
+            for observer in list(_observers):
+                observer.module_enter(self, args)
         out = self.forward(*args, **kwargs)
+        if _observers:
+            for observer in list(_observers):
+                observer.module_exit(self, out)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
