@@ -9,7 +9,7 @@ import json
 import os
 
 
-def parse_args(description: str, epochs: int, extra=None, seed: int = 0) -> argparse.Namespace:
+def parse_args(description: str, epochs: int, extra=None, seed: int = 0, report: bool = False) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--epochs", type=int, default=epochs,
                    help="training epochs" + (f" (default {epochs})" if epochs is not None else ""))
@@ -17,6 +17,9 @@ def parse_args(description: str, epochs: int, extra=None, seed: int = 0) -> argp
     p.add_argument("--out", default=None, help="directory for the PNG plots and metrics.json")
     p.add_argument("--backend", default="glasstorch", choices=["glasstorch", "torch"],
                    help="the framework to run on (default glasstorch)")
+    p.add_argument("--report", action=argparse.BooleanOptionalAction, default=report,
+                   help="record the run with glasstorch.inspect.Trace and write report.html, graph.svg and "
+                        f"findings.json into --out (glasstorch only; default {'on' if report else 'off'})")
     if extra:
         extra(p)
     return p.parse_args()
@@ -119,3 +122,51 @@ def load_images(name: str, root: str, download: bool, classes: int | None = None
         x_tr, y_tr, x_te, y_te = x_tr[keep_tr], y_tr[keep_tr], x_te[keep_te], y_te[keep_te]
         names = names[:classes]
     return x_tr, y_tr, x_te, y_te, names, description
+
+
+class _NoTrace:
+    """Stands in for a Trace when none is recorded (PyTorch backend, or --no-report)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def log(self, **scalars):
+        pass
+
+
+def see_through(args, torch, model, optimizer=None, every: int = 1):
+    """A ``glasstorch.inspect.Trace`` of the run when --report is on (glasstorch only), else a stand-in."""
+    if not getattr(args, "report", False) or args.backend != "glasstorch":
+        return _NoTrace()
+    from glasstorch.inspect import Trace
+    return Trace(model, optimizer, every=every)
+
+
+def write_see_through(args, trace, path: str, model=None, step=None, title: str = "") -> list:
+    """Writes graph.svg (of one more step, ``step()`` returning its loss), report.html and findings.json.
+
+    Prints the findings and returns them (empty for a healthy run).
+    """
+    if isinstance(trace, _NoTrace):
+        return []
+    found = trace.findings()
+    print(f"see-through: {len(found)} finding(s)" + "".join(f"\n  {x}" for x in found))
+    from glasstorch import viz
+    graph = None
+    if step is not None:
+        with viz.record():
+            loss = step()
+            loss.backward()
+        params = dict(model.named_parameters()) if model is not None else None
+        graph = viz.graph(loss, params=params)
+        graph.save(os.path.join(path, "graph.svg"))
+    report = trace.report(os.path.join(path, "report.html"), title=title or os.path.basename(args.script), graph=graph)
+    tmp = os.path.join(path, "findings.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump([{k: v for k, v in vars(x).items() if k != "extra"} for x in found], f, indent=2)
+    os.replace(tmp, os.path.join(path, "findings.json"))
+    print(f"see-through: wrote {report}" + (f" and {os.path.join(path, 'graph.svg')}" if graph is not None else ""))
+    return found

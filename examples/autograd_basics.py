@@ -11,6 +11,8 @@ import importlib
 import json
 import os
 
+from _common import see_through, write_see_through
+
 
 def show_graph(t, torch, indent=0):
     """Prints the backward graph below ``t``: each node and the nodes it sends gradients to."""
@@ -62,7 +64,7 @@ def chain_rule(torch):
     return {"dz_dx": x.grad.item(), "da": a.grad.item(), "db": b.grad.item(), "dc": c.grad.item()}
 
 
-def linear_model(torch, epochs, seed):
+def linear_model(torch, epochs, seed, args):
     print("\n3. learning y = x0 + 2*x1 + 4*x2 with SGD")
     torch.manual_seed(seed)
     true_w = torch.tensor([1.0, 2.0, 4.0])
@@ -70,13 +72,18 @@ def linear_model(torch, epochs, seed):
     Y = X @ true_w
     w = torch.zeros(3, requires_grad=True)
     optimizer = torch.optim.SGD([w], lr=0.1)
-    for epoch in range(1, epochs + 1):
-        optimizer.zero_grad()                     # w.grad = None
-        loss = ((X @ w - Y) ** 2).mean()          # forward: records the graph
-        loss.backward()                           # backward: fills w.grad
-        optimizer.step()                          # the step: w -= lr * w.grad, not recorded
-        if epoch == 1 or epoch % max(1, epochs // 5) == 0 or epoch == epochs:
-            print(f"   epoch {epoch:3d}  loss {loss.item():.6f}  w = {[round(v, 4) for v in w.tolist()]}")
+    with see_through(args, torch, None, optimizer) as trace:   # --report: the run's record
+        for epoch in range(1, epochs + 1):
+            optimizer.zero_grad()                     # w.grad = None
+            loss = ((X @ w - Y) ** 2).mean()          # forward: records the graph
+            loss.backward()                           # backward: fills w.grad
+            optimizer.step()                          # the step: w -= lr * w.grad, not recorded
+            trace.log(loss=loss)
+            if epoch == 1 or epoch % max(1, epochs // 5) == 0 or epoch == epochs:
+                print(f"   epoch {epoch:3d}  loss {loss.item():.6f}  w = {[round(v, 4) for v in w.tolist()]}")
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        write_see_through(args, trace, args.out, step=lambda: ((X @ w - Y) ** 2).mean(), title="autograd basics")
     return {"weights": w.tolist(), "final_loss": loss.item()}
 
 
@@ -86,10 +93,12 @@ def main():
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="directory for metrics.json")
+    p.add_argument("--report", action="store_true",
+                   help="with --out: write report.html, graph.svg and findings.json of the SGD run")
     args = p.parse_args()
     torch = importlib.import_module(args.backend)
     print(f"backend: {args.backend}\n")
-    metrics = {"chain_rule": chain_rule(torch), "linear_model": linear_model(torch, args.epochs, args.seed)}
+    metrics = {"chain_rule": chain_rule(torch), "linear_model": linear_model(torch, args.epochs, args.seed, args)}
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "metrics.json"), "w") as f:

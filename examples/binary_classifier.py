@@ -8,7 +8,8 @@ import sys
 import numpy as np
 
 from glasstorch import metrics
-from _common import framework, out_dir, parse_args, plot_curves, progress, pyplot, save_metrics
+from _common import (framework, out_dir, parse_args, plot_curves, progress, pyplot, save_metrics, see_through,
+                     write_see_through)
 
 
 def make_clouds(torch, n):
@@ -26,7 +27,7 @@ def make_model(nn):
     return nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 3), nn.Tanh(), nn.Linear(3, 1))
 
 
-def train(torch, model, optimizer, x, y, epochs, name):
+def train(torch, model, optimizer, x, y, epochs, name, trace):
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=32, shuffle=True)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     losses = []
@@ -37,6 +38,7 @@ def train(torch, model, optimizer, x, y, epochs, name):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
+            trace.log(loss=loss)
             total += loss.item() * len(xb)
         losses.append(total / len(x))
     return losses
@@ -65,7 +67,11 @@ def main():
         model = make_model(nn)
         opt = (torch.optim.AdamW(model.parameters(), lr=0.01) if name == "AdamW"
                else torch.optim.SGD(model.parameters(), lr=0.01))
-        curves[f"{name} loss"] = train(torch, model, opt, x_train, y_train, args.epochs, name)
+        # The see-through record (--report) follows the AdamW run.
+        with see_through(args if name == "AdamW" else None, torch, model, opt, every=10) as trace:
+            curves[f"{name} loss"] = train(torch, model, opt, x_train, y_train, args.epochs, name, trace)
+        if name == "AdamW":
+            adamw_trace = trace
         results[name] = evaluate(torch, model, x_test, y_test)
         models[name] = model
         r = results[name]
@@ -88,6 +94,9 @@ def main():
         fig.tight_layout()
         fig.savefig(f"{path}/decision_regions.png", dpi=100)
         plt.close(fig)
+    loss_fn = nn.BCEWithLogitsLoss()
+    write_see_through(args, adamw_trace, path, models["AdamW"], title="binary classifier (AdamW)",
+                      step=lambda: loss_fn(models["AdamW"](x_train), y_train))
     save_metrics(path, {"held_out": results, "final_loss": {k: v[-1] for k, v in curves.items()},
                         "epochs": args.epochs, "backend": args.backend})
 

@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 
-from _common import (framework, load_images, out_dir, parse_args, plot_curves, progress, save_metrics)
+from _common import (framework, load_images, out_dir, parse_args, plot_curves, progress, save_metrics, see_through,
+                     write_see_through)
 
 
 def lenet(nn, num_classes):
@@ -49,7 +50,7 @@ def extra(p):
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0], epochs=None, extra=extra)
+    args = parse_args(__doc__.splitlines()[0], epochs=None, extra=extra, report=True)
     args.script = __file__
     x_tr, y_tr, x_te, y_te, names, description = load_images("FashionMNIST", args.data, args.download, args.classes)
     digits = "Digits" in description
@@ -72,7 +73,7 @@ def main():
     model.apply(lambda m: init_weights(torch, m))
     if args.backend == "glasstorch":
         from glasstorch.utils import summary
-        summary(model, (1, 28, 28))
+        summary(model, (1, 1, 28, 28), col_names=("output_size", "num_params", "mult_adds"))
     else:
         print(model)
     print(f"{len(x_tr)} training and {len(x_te)} test images, {len(names)} classes")
@@ -80,24 +81,27 @@ def main():
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     history = {"train loss": [], "train accuracy": [], "test accuracy": []}
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        total_loss = correct = seen = 0
-        for xb, yb in progress(train_loader, desc=f"epoch {epoch}/{args.epochs}", leave=False):
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * len(yb)
-            correct += (logits.argmax(dim=1) == yb).sum().item()
-            seen += len(yb)
-        model.eval()
-        history["train loss"].append(total_loss / seen)
-        history["train accuracy"].append(correct / seen)
-        history["test accuracy"].append(accuracy(torch, model, test_loader))
-        print(f"epoch {epoch:2d}  train loss {history['train loss'][-1]:.4f}  "
-              f"train acc {history['train accuracy'][-1]:.3f}  test acc {history['test accuracy'][-1]:.3f}")
+    # The see-through record of the run (--no-report skips it): statistics every 10th step.
+    with see_through(args, torch, model, optimizer, every=10) as trace:
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            total_loss = correct = seen = 0
+            for xb, yb in progress(train_loader, desc=f"epoch {epoch}/{args.epochs}", leave=False):
+                optimizer.zero_grad()
+                logits = model(xb)
+                loss = loss_fn(logits, yb)
+                loss.backward()
+                optimizer.step()
+                trace.log(loss=loss)
+                total_loss += loss.item() * len(yb)
+                correct += (logits.argmax(dim=1) == yb).sum().item()
+                seen += len(yb)
+            model.eval()
+            history["train loss"].append(total_loss / seen)
+            history["train accuracy"].append(correct / seen)
+            history["test accuracy"].append(accuracy(torch, model, test_loader))
+            print(f"epoch {epoch:2d}  train loss {history['train loss'][-1]:.4f}  "
+                  f"train acc {history['train accuracy'][-1]:.3f}  test acc {history['test accuracy'][-1]:.3f}")
 
     path = out_dir(args)
     plot_curves(path, "loss.png", {"train loss": history["train loss"]}, title="LeNet: training loss")
@@ -105,6 +109,8 @@ def main():
                 title="LeNet: accuracy")
     save_metrics(path, {"data": description, "test_accuracy": history["test accuracy"][-1], "history": history,
                         "epochs": args.epochs, "backend": args.backend})
+    xb, yb = next(iter(train_loader))
+    write_see_through(args, trace, path, model, step=lambda: loss_fn(model(xb), yb), title="LeNet")
     print(f"final test accuracy: {history['test accuracy'][-1]:.3f}  (plots and metrics.json in {path})")
 
 

@@ -3,7 +3,8 @@ MSE and mini-batches. It plots the data, the fit and the loss curve."""
 import math
 import sys
 
-from _common import framework, out_dir, parse_args, plot_curves, progress, pyplot, save_metrics
+from _common import (framework, out_dir, parse_args, plot_curves, progress, pyplot, save_metrics, see_through,
+                     write_see_through)
 
 
 def main():
@@ -22,18 +23,20 @@ def main():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.MSELoss()
     losses = []
-    bar = progress(range(args.epochs), desc="training")
-    for epoch in bar:
-        total = 0.0
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-        losses.append(total / len(x))
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+    with see_through(args, torch, model, optimizer, every=10) as trace:
+        bar = progress(range(args.epochs), desc="training")
+        for epoch in bar:
+            total = 0.0
+            for xb, yb in loader:
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                trace.log(loss=loss)
+                total += loss.item() * len(xb)
+            losses.append(total / len(x))
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(loss=f"{losses[-1]:.4f}")
 
     with torch.no_grad():
         fit = model(x)
@@ -54,6 +57,7 @@ def main():
         plt.close(fig)
     save_metrics(path, {"final_loss": losses[-1], "mse_vs_clean": clean_mse, "epochs": args.epochs,
                         "backend": args.backend})
+    write_see_through(args, trace, path, model, step=lambda: loss_fn(model(x), y), title="MLP fitting 2 sin(x)")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ and says so on its first line.
 """
 import sys
 
-from _common import framework, load_images, out_dir, parse_args, plot_curves, progress, save_metrics
+from _common import (framework, load_images, out_dir, parse_args, plot_curves, progress, save_metrics, see_through,
+                     write_see_through)
 
 
 def extra(p):
@@ -34,20 +35,22 @@ def main():
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     history = {"train loss": [], "test accuracy": []}
-    for epoch in progress(range(1, args.epochs + 1), desc="training"):
-        model.train()
-        total = 0.0
-        for xb, yb in train_loader:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(yb)
-        model.eval()
-        with torch.no_grad():
-            acc = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
-        history["train loss"].append(total / len(x_tr))
-        history["test accuracy"].append(acc)
+    with see_through(args, torch, model, optimizer, every=10) as trace:
+        for epoch in progress(range(1, args.epochs + 1), desc="training"):
+            model.train()
+            total = 0.0
+            for xb, yb in train_loader:
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                trace.log(loss=loss)
+                total += loss.item() * len(yb)
+            model.eval()
+            with torch.no_grad():
+                acc = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
+            history["train loss"].append(total / len(x_tr))
+            history["test accuracy"].append(acc)
 
     print(f"final train loss {history['train loss'][-1]:.4f}, test accuracy {history['test accuracy'][-1]:.3f}")
     path = out_dir(args)
@@ -55,6 +58,8 @@ def main():
     plot_curves(path, "accuracy.png", {"test accuracy": history["test accuracy"]}, title="MLP: test accuracy")
     save_metrics(path, {"data": description, "test_accuracy": history["test accuracy"][-1], "history": history,
                         "epochs": args.epochs, "backend": args.backend})
+    xb, yb = next(iter(train_loader))
+    write_see_through(args, trace, path, model, step=lambda: loss_fn(model(xb), yb), title="MLP on MNIST")
 
 
 if __name__ == "__main__":

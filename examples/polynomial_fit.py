@@ -9,7 +9,8 @@ script says so when it happens.
 """
 import sys
 
-from _common import framework, out_dir, parse_args, plot_curves, progress, save_metrics
+from _common import (framework, out_dir, parse_args, plot_curves, progress, save_metrics, see_through,
+                     write_see_through)
 
 
 def main():
@@ -28,14 +29,16 @@ def main():
     loss_fn = nn.MSELoss()
     lr = 0.05
     losses = []
-    for epoch in progress(range(args.epochs), desc="training", mininterval=1.0):
-        loss = loss_fn(model((x - x_shift) / x_scale), (y - y_shift) / y_scale)
-        model.zero_grad()
-        loss.backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.data -= lr * p.grad            # the whole optimizer, written out
-        losses.append(loss.item())
+    with see_through(args, torch, model, every=10) as trace:   # no optimizer: steps end at trace.log
+        for epoch in progress(range(args.epochs), desc="training", mininterval=1.0):
+            loss = loss_fn(model((x - x_shift) / x_scale), (y - y_shift) / y_scale)
+            model.zero_grad()
+            loss.backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.data -= lr * p.grad            # the whole optimizer, written out
+            losses.append(loss.item())
+            trace.log(loss=loss)
 
     with torch.no_grad():
         pred = model((torch.tensor([[6.0]]) - x_shift) / x_scale).item() * y_scale + y_shift
@@ -49,6 +52,8 @@ def main():
     plot_curves(path, "loss.png", {"MSE loss (standardized)": losses}, xlabel="step", title="polynomial fit")
     save_metrics(path, {"prediction_at_6": pred, "relative_error": error, "final_loss": losses[-1],
                         "epochs": args.epochs, "backend": args.backend})
+    write_see_through(args, trace, path, model, title="polynomial fit",
+                      step=lambda: loss_fn(model((x - x_shift) / x_scale), (y - y_shift) / y_scale))
 
 
 if __name__ == "__main__":

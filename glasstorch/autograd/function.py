@@ -206,6 +206,7 @@ class Function(FunctionCtx):
     _pre_hooks = None
     _post_hooks = None
     _module_chain: tuple = ()   # the modules running when the node was made (observe.py)
+    _module_calls: tuple = ()   # the same, as call numbers
     _creation_site = None       # (file, line, function) of the user's call, kept by anomaly mode
     _anomaly = None             # anomaly mode's message, when it flagged this node
 
@@ -348,7 +349,9 @@ class Function(FunctionCtx):
                 meta.append(None)
         self._edges = tuple(edges)
         self._input_meta = tuple(meta)
-        self._module_chain = _module_stack.chain
+        stack = _module_stack
+        self._module_chain = stack.chain
+        self._module_calls = stack.calls
 
         non_diff = self._non_differentiable
         out_meta = []

@@ -15,7 +15,8 @@ anomaly mode does on purpose; the others must not raise.
 Besides the list, this module keeps the **module stack**: the chain of modules whose ``forward`` is
 running right now, outermost first. ``Module.__call__`` pushes and pops it always (it is a tuple
 swap, far cheaper than the op itself), and every graph node records the chain that was current when
-it was made, as ``node._module_chain``. That is how ``glasstorch.viz.graph`` boxes ops by module,
+it was made, as ``node._module_chain`` (and ``node._module_calls``, one number per call, so that
+two calls of the same module can be told apart). That is how ``glasstorch.viz.graph`` boxes ops by module,
 even when nothing was observing the forward pass.
 """
 from __future__ import annotations
@@ -82,6 +83,10 @@ class _ModuleStack(threading.local):
         # A tuple, replaced on each push and pop: a node that stores it keeps exactly the chain
         # of its own moment, without a copy per op.
         self.chain: tuple = ()
+        # The same chain as call numbers (one per module call, counted up in this thread): two calls
+        # of one module have the same chain of modules but different call numbers.
+        self.calls: tuple = ()
+        self.count = 0
 
 
 _stack = _ModuleStack()

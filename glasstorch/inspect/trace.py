@@ -378,9 +378,9 @@ class Trace:
 
     # --------------------------------------------------------- callbacks
     def _on_enter(self, module, args) -> None:
-        self._events += 1
         if not (_grad_state.enabled or self.record_no_grad):
             return
+        self._events += 1
         outermost = not self._stack
         path = self._module_name(module)
         self.module_types[path] = type(module).__name__
@@ -435,35 +435,34 @@ class Trace:
             call.extra["activation"] = kind
 
     def _on_op(self, cls, node, args, outputs, seconds) -> None:
-        self._events += 1
         self._last_output = []   # an op (perhaps in-place) ran since: no reuse of the last numbers
         name = cls.name()
         owner = self._stack[-1] if self._stack else None
         if owner is not None:
             owner.last_op = name
-        if node is not None and owner is not None:
-            self._node_owner[id(node)] = owner
-        self._check_outputs(cls, args, outputs, "forward", owner)
+        call = None
+        # A functional op: run in a container's own forward or outside any module, and part of
+        # the graph (so that ``(logits.argmax(1) == y).sum()`` for an accuracy is not a site).
+        inside_leaf = owner is not None and not owner.module._modules
+        out = outputs[0] if outputs else None
+        if not inside_leaf and hasattr(out, "_data") and (
+                node is not None or (self.record_no_grad and owner is not None)):
+            base = owner.extra["path"] + "." if owner is not None and owner.extra.get("path") else ""
+            call = _Call(self._site_name(base + _op_name(cls) + "()"))
+            call.fwd = seconds
+            call.extra["op"] = name
+            call.extra["path"] = owner.extra["path"] if owner is not None else ""
+            self._calls.append(call)
+        where = call if call is not None else owner
+        if node is not None and where is not None:
+            self._node_owner[id(node)] = where
+        self._check_outputs(cls, args, outputs, "forward", where)
         if name in _LOGIT_LOSSES:
             self._check_loss_input(name, args, owner)
-        # A functional op: run in a container's own forward (or outside any module).
-        if owner is not None and not owner.module._modules:
-            return
-        if not (_grad_state.enabled or self.record_no_grad) and owner is None:
-            return
-        out = outputs[0] if outputs else None
-        if out is None or not hasattr(out, "_data"):
-            return
-        base = (owner.extra["path"] + "." if owner is not None and owner.extra.get("path") else "")
-        call = _Call(self._site_name(base + _op_name(cls) + "()"))
-        call.fwd = seconds
-        call.extra["op"] = name
-        call.extra["path"] = owner.extra["path"] if owner is not None else ""
-        self._calls.append(call)
-        self._take_output(call, out, name)
-        if node is not None:
-            self._node_owner[id(node)] = call
-            self._node_outputs.setdefault(id(node), []).append((call, 0))
+        if call is not None:
+            self._take_output(call, out, name)
+            if node is not None:
+                self._node_outputs.setdefault(id(node), []).append((call, 0))
 
     def _check_outputs(self, cls, args, outputs, phase: str, owner) -> None:
         if self.first_nonfinite is not None:
@@ -502,7 +501,7 @@ class Trace:
                                          "module": owner.extra.get("path", "") if owner is not None else ""})
 
     def _on_backward(self, node, grad_outputs, grad_inputs, seconds) -> None:
-        self._events += 1
+        self._events += 1   # (what tells log() that a new step has begun: a forward pass or a backward)
         owner = self._node_owner.get(id(node))
         if owner is not None:
             owner.bwd += seconds

@@ -479,14 +479,16 @@ class Module:
         # The module stack (autograd/observe.py): each graph node made inside forward records
         # this chain, so tools can tell which module ran each op.
         stack = _module_stack
-        outer = stack.chain
+        outer, outer_calls = stack.chain, stack.calls
+        stack.count += 1
         stack.chain = outer + (self,)
+        stack.calls = outer_calls + (stack.count,)
         try:
             if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or _observers):
                 return self.forward(*args, **kwargs)
             return self._call_with_hooks(args, kwargs)
         finally:
-            stack.chain = outer
+            stack.chain, stack.calls = outer, outer_calls
 
     def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):
