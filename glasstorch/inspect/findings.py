@@ -16,11 +16,17 @@ kind                        fires when
 ``vanishing_gradients``     the RMS gradient of the first layer's weight is below
                             ``VANISHING = 1e-3`` times the last layer's (median over the last
                             steps)
-``exploding_gradients``     that ratio is above ``EXPLODING = 1e3``, or the total gradient norm grew
-                            above ``GROWTH = 1e3`` times its median over the first steps
+``exploding_gradients``     that ratio is above ``EXPLODING = 1e3``; or a weight's gradient norm is
+                            above ``GRAD_WEIGHT = 1e3`` times the weight's own norm (median over the
+                            last steps: plain SGD at lr 1e-3 would move it by more than its whole size
+                            each step); or the total gradient norm grew above ``GROWTH = 1e3`` times
+                            its median over the first steps
 ``update_ratio``            a weight's median update/weight ratio (its real change over
                             ``optimizer.step()`` over its norm) is above ``UPDATE_HIGH = 1e-1`` or
-                            below ``UPDATE_LOW = 1e-6``: 100 times from the usual ~1e-3
+                            below ``UPDATE_LOW = 1e-6``: 100 times from the usual ~1e-3. "Too low"
+                            is judged only on the steps where the weight's gradient is at least
+                            ``UPDATE_LIVE_GRAD = 1e-2`` of its largest in the run: a weight that has
+                            converged (its gradient gone) rightly stops moving
 ``no_gradient``             a parameter that requires grad had no gradient at any recorded step
                             while other parameters had one
 ``loss_flat``               over at least ``FLAT_MIN_STEPS = 20`` logged steps the loss moved by less
@@ -35,7 +41,8 @@ kind                        fires when
                             10`` over the recorded steps
 ==========================  =====================================================================
 
-Each rule reads only the trace's statistics; none needs a tensor.
+"The last steps" are the last ``_TAIL = 0.1`` of the recorded steps (at least one). Each rule reads
+only the trace's statistics; none needs a tensor.
 """
 from __future__ import annotations
 
@@ -49,9 +56,11 @@ DEAD_RELU = 0.5
 SATURATED = 0.5
 VANISHING = 1e-3
 EXPLODING = 1e3
+GRAD_WEIGHT = 1e3
 GROWTH = 1e3
 UPDATE_HIGH = 1e-1
 UPDATE_LOW = 1e-6
+UPDATE_LIVE_GRAD = 1e-2
 FLAT = 1e-3
 FLAT_MIN_STEPS = 20
 SPIKE = 10.0
@@ -189,6 +198,24 @@ def gradient_depth(trace) -> list[Finding]:
                                    "nn.utils.clip_grad_norm_"))
     if out:
         return out
+    # Gradients far larger than the weights they update. In a deep net that is homogeneous (linear,
+    # ReLU) the weight gradients of all layers grow together with depth, so the ratio above stays
+    # near 1 however large the init: only their size against the weights shows it.
+    worst = None
+    for name, s in ws:
+        ratios = [g / w if w > 0 else math.nan for g, w in zip(s.column("grad_norm"), s.column("weight_norm"))]
+        tail = _finite(_tail(ratios))
+        if tail and (worst is None or median(tail) > worst[1]):
+            worst = (name, median(tail), s, ratios)
+    if worst is not None and worst[1] > GRAD_WEIGHT:
+        name, value, s, ratios = worst
+        step = _final_run_start(list(s.steps), ratios, lambda v: v > GRAD_WEIGHT)
+        return [Finding("exploding_gradients", name, step, value, GRAD_WEIGHT,
+                        f"this weight's gradient norm is {value:.3g} times its own norm (median over the last "
+                        f"steps; threshold {GRAD_WEIGHT:g}): plain SGD at lr 1e-3 would move it by more than "
+                        f"its whole size each step.",
+                        "use the default init or kaiming/xavier (not a larger one), normalise inputs and "
+                        "targets, add normalisation layers, or clip with nn.utils.clip_grad_norm_")]
     # Growth over time of the total gradient norm.
     all_params = list(trace.params.values())
     if not all_params:
@@ -216,14 +243,23 @@ def gradient_depth(trace) -> list[Finding]:
 def update_ratio(trace) -> list[Finding]:
     out = []
     for name, s in _weights(trace):
-        vals = _finite(s.column("update_ratio"))
+        col = s.column("update_ratio")
+        vals = _finite(col)
         if not vals:
             continue
         med = median(vals)
-        if med > UPDATE_HIGH or med < UPDATE_LOW:
-            high = med > UPDATE_HIGH
+        high = med > UPDATE_HIGH
+        if not high:
+            # Too low only while there is something to learn: a converged weight has no gradient left.
+            grads = s.column("grad_norm")
+            live = max(_finite(grads), default=0.0) * UPDATE_LIVE_GRAD
+            col = [v if g >= live and g > 0 else math.nan for v, g in zip(col, grads)]
+            vals = _finite(col)
+            if not vals:
+                continue
+            med = median(vals)
+        if high or med < UPDATE_LOW:
             thr = UPDATE_HIGH if high else UPDATE_LOW
-            col = s.column("update_ratio")
             step = next(st for st, v in zip(s.steps, col)
                         if not math.isnan(v) and ((v > UPDATE_HIGH) if high else (v < UPDATE_LOW)))
             out.append(Finding("update_ratio", name, step, med, thr,

@@ -388,7 +388,7 @@ class Trace:
         call.extra["path"] = path
         self._stack.append(call)
         self._calls.append(call)
-        if outermost:
+        if outermost and (self.model is None or module is self.model):   # not a loss module called after it
             x = _first_tensor(args)
             if x is not None and x._data.dtype.kind == "f":
                 s = array_stats(x._data)
@@ -403,7 +403,10 @@ class Trace:
         out = _first_tensor(output)
         if out is None:
             return
-        self._take_output(call, out, call.last_op)
+        # What made the output: its node, or (under no_grad) the last op a leaf module ran. A
+        # container's own last op says nothing of its output (``head(sigmoid(fc(x)))``).
+        made_by = out._grad_fn.name() if out._grad_fn is not None else (None if module._modules else call.last_op)
+        self._take_output(call, out, made_by)
         if out._grad_fn is not None:
             self._node_outputs.setdefault(id(out._grad_fn), []).append((call, out._output_nr))
 
