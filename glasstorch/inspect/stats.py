@@ -97,7 +97,7 @@ def array_stats(arr, full: bool = True, total: float | None = None, sq: float | 
         sq = float(np.dot(flat, flat))
     elif contiguous and full:
         parts = _parallel.split(lambda lo, hi: _partials(flat[lo:hi], sq is None, total is None),
-                                flat.shape[0], 4 * flat.shape[0])
+                                flat.shape[0], flat.shape[0])
         if sq is None:
             sq = math.fsum(p[0] for p in parts)
         if total is None:

@@ -56,6 +56,7 @@ HIST_BINS = 1 + (_HIST_E_HI - _HIST_E_LO + 1)
 # A histogram is taken on an evenly strided sample of at most this many elements: the shape of a
 # distribution needs a few thousand values, not millions.
 _HIST_SAMPLE = 4096
+_HIST_RUN = 64
 
 # Saturation: a sigmoid output within 0.01 of 0 or 1, a tanh output within 0.02 of -1 or 1
 # (the derivative is then below about 0.01 of its peak).
@@ -81,7 +82,11 @@ def log_histogram(arr: np.ndarray, finite: bool = False) -> np.ndarray:
     """
     flat = arr.reshape(-1)
     if flat.size > _HIST_SAMPLE:
-        flat = flat[::-(-flat.size // _HIST_SAMPLE)]
+        # 64 evenly spaced runs of 64 neighbours: one element per cache line would cost a memory
+        # round trip per element on a large array.
+        runs = _HIST_SAMPLE // _HIST_RUN
+        step = flat.size // runs
+        flat = flat[:runs * step].reshape(runs, step)[:, :_HIST_RUN].reshape(-1)
     if flat.dtype.kind != "f":
         flat = flat.astype(np.float64)
     if not finite:
@@ -164,7 +169,7 @@ def _count_outside(arr: np.ndarray, lo: float, hi: float) -> int:
     """How many elements are below ``lo`` or above ``hi``, counted in parallel blocks when large."""
     flat = arr.reshape(-1)
     return sum(_parallel.split(lambda a, b: int(np.count_nonzero(flat[a:b] < lo) + np.count_nonzero(flat[a:b] > hi)),
-                               flat.shape[0], 2 * flat.shape[0]))
+                               flat.shape[0], flat.shape[0]))
 
 
 def _first_tensor(obj):
@@ -336,6 +341,7 @@ class Trace:
         self._param_step: dict[str, dict] = {}
         self._sq_cache: list = []                  # [array, dot(array, array)] of the last op output checked
         self._last_output: list = []               # [array, Stats, histogram] of the last output measured
+        self._grad_sq: dict = {}                   # (id(node), nr) -> [gradient array, its dot product]
         self._leaf_grads: dict[int, object] = {}
         self._ended_by_optimizer = getattr(self, "_ended_by_optimizer", False)
 
@@ -511,15 +517,23 @@ class Trace:
         for call, nr in self._node_outputs.get(id(node), ()):
             g = grad_outputs[nr] if nr < len(grad_outputs) else None
             if g is not None and call.grad is None:
-                # The norm is what the gradient checks need; one pass.
-                call.grad = array_stats(g._data, full=False)
+                # The norm is what the gradient checks need; one pass, or none if the node that
+                # sent this very array already took its dot product.
+                known = self._grad_sq.pop((id(node), nr), None)
+                sq = known[1] if known is not None and known[0] is g._data else None
+                call.grad = array_stats(g._data, full=False, sq=sq)
                 call.grad_hist = log_histogram(g._data, finite=call.grad.finite)
         if self.first_nonfinite is None:
             # Every gradient is checked once, as it leaves the node that made it; so the first
             # non-finite one found is where NaN/Inf began (the root's gradient is finite).
-            for g in grad_inputs:
+            edges = node._edges
+            watched = self._node_outputs
+            for i, g in enumerate(grad_inputs):
                 d = getattr(g, "_data", None)
-                if d is not None and not _finite_quick(d):
+                cache = None
+                if d is not None and i < len(edges) and edges[i] is not None and id(edges[i][0]) in watched:
+                    cache = []   # this gradient will arrive at a module's output: keep its dot product
+                if d is not None and not _finite_quick(d, cache):
                     s = array_stats(d, full=False)
                     self.first_nonfinite = {
                         "step": self.step, "phase": "backward", "op": node.name(),
@@ -527,6 +541,8 @@ class Trace:
                         "module": owner.extra.get("path", "") if owner is not None else "",
                         "nan_count": s.nan_count, "inf_count": s.inf_count}
                     break
+                if cache:
+                    self._grad_sq[(id(edges[i][0]), edges[i][1])] = cache
 
     # ----------------------------------------------------------- optimizer
     def _all_params(self) -> list:

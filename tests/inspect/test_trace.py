@@ -511,3 +511,32 @@ def test_a_container_is_not_classified_by_its_last_functional_op():
     assert trace.sites["sigmoid()"].info["activation"] == "sigmoid"
     assert "activation" not in trace.sites["_SigmoidThenHead"].info
     assert "saturated_activation" not in {f.kind for f in trace.findings()}
+
+
+# ------------------------------------------------------------------ histograms
+def test_log_histogram_bins_by_hand():
+    from glasstorch.inspect.trace import HIST_BINS, hist_edges, log_histogram
+    edges = hist_edges()
+    assert len(edges) == HIST_BINS - 1 and edges[0] == 2.0 ** -26 and edges[-1] == 2.0 ** 14
+    x = np.array([0.0, -0.0, 0.75, -0.75, 1.0, 1.5, 3.0, 1e-30, 1e9, np.nan, np.inf], dtype=np.float32)
+    h = log_histogram(x)
+    # |x| in [2**(e-1), 2**e) goes to bin e - (-26) + 1; zeros to bin 0; NaN/Inf are left out; values
+    # beyond the ends fall in the end bins.
+    expected = np.zeros(HIST_BINS, dtype=np.int64)
+    expected[0] = 2
+    for v in (0.75, 0.75, 1.0, 1.5, 3.0):
+        e = int(np.floor(np.log2(v))) + 1
+        expected[e + 27] += 1
+    expected[1] += 1          # 1e-30, below 2**-27
+    expected[-1] += 1         # 1e9, above 2**14
+    np.testing.assert_array_equal(h, expected)
+
+
+def test_log_histogram_of_a_large_array_takes_a_fixed_sample():
+    from glasstorch.inspect.trace import log_histogram
+    x = np.random.default_rng(0).standard_normal(1_000_003).astype(np.float32)
+    h = log_histogram(x)
+    assert h.sum() == 4096
+    # The sample's shape follows the whole array's: the share in [0.5, 1) matches within a few percent.
+    whole = np.mean((np.abs(x) >= 0.5) & (np.abs(x) < 1.0))
+    assert abs(h[27 + 0] / 4096 - whole) < 0.03
