@@ -271,7 +271,8 @@ def test_report_renders_with_every_section_and_no_network(browser, report):
         assert "No graph given" in dom
     png = seen["png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    with open("/tmp/report_screenshot.png", "wb") as f:   # for a person to look at
+    shot = os.path.join(os.path.dirname(path), "report_screenshot.png")   # for a person to look at
+    with open(shot, "wb") as f:
         f.write(png)
 
 
