@@ -32,7 +32,6 @@ import pickle
 import stat
 import struct
 import sys
-import uuid
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
@@ -41,6 +40,7 @@ from typing import IO, Any, BinaryIO, Callable, Union
 import numpy as np
 
 from . import _dtype
+from ._io import open_temp
 from ._tensor import Size, Tensor, device
 from .nn.parameter import Parameter
 
@@ -271,24 +271,13 @@ def _write_checkpoint(obj: Any, f: IO[bytes], protocol: int) -> None:
         zf.writestr(_zip_info(f"{_ARCHIVE}/version"), "3\n")
 
 
-def _open_temp(directory: str, base: str) -> tuple[str, int]:
-    # os.open with mode 0o666 (not tempfile.mkstemp's 0o600): the umask then gives the saved
-    # file the permissions a plain open() would have.
-    while True:
-        tmp = os.path.join(directory, f".{base[:200]}.{uuid.uuid4().hex[:12]}.tmp")  # within NAME_MAX
-        try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:
-            continue
-
-
 def _save_to_path(obj: Any, path: str, protocol: int) -> None:
     if os.path.islink(path):
         path = os.path.realpath(path)  # replace the file the link points to, not the link
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
-    tmp, fd = _open_temp(directory, os.path.basename(path))
+    tmp, fd = open_temp(directory, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_checkpoint(obj, fh, protocol)

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import re
-import secrets
 
 import numpy as np
 
+from .._io import write_atomic
 from .table import COLUMNS, table_rows
 from .trace import HIST_BINS, hist_edges
 
@@ -523,18 +522,5 @@ def write_report(trace, path, title: str = "glasstorch run", graph=None, timings
 
         trace.report("runs/lenet/report.html", graph=glasstorch.viz.graph(loss))
     """
-    path = os.fspath(path)
     data = render(trace, title=title, graph=graph, timings=timings).encode("utf-8")
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)),
-                       f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL with mode 0o666 lets the umask set the permissions, as for an ordinary open().
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_atomic(path, data)

@@ -5,12 +5,12 @@ import io
 import math
 import os
 import struct
-import tempfile
 import zlib
 from typing import BinaryIO
 
 import numpy as np
 
+from .._io import write_atomic
 from .._tensor import Tensor
 
 __all__ = ["make_grid", "save_image"]
@@ -124,22 +124,6 @@ def encode_png(pixels: np.ndarray) -> bytes:
             + _chunk(b"IEND", b""))
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    """Writes ``data`` to a temporary file beside ``path``, then renames it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO, format: str | None = None,
                **kwargs) -> None:
     """Saves an image, or a batch as a grid (``make_grid(tensor, **kwargs)``), to a PNG file.
@@ -172,7 +156,7 @@ def save_image(tensor: Tensor | list[Tensor], fp: str | os.PathLike | BinaryIO, 
     pixels = np.clip(scaled, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     data = encode_png(np.ascontiguousarray(pixels))
     if isinstance(fp, (str, os.PathLike)):
-        _write_atomic(os.fspath(fp), data)
+        write_atomic(os.fspath(fp), data)
     elif isinstance(fp, io.TextIOBase):
         raise TypeError("save_image needs a binary file object (open it with 'wb')")
     else:

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._io import write_atomic
 from ..autograd import observe
 from ..autograd.function import Function
 from ..inspect.stats import Stats, array_stats
@@ -163,20 +163,7 @@ class Graph:
         if ext not in (".svg", ".dot", ".gv"):
             raise ValueError(f"Graph.save: cannot tell the format of {path!r}; use a .svg or .dot file name")
         text = self.to_svg() if ext == ".svg" else self.to_dot()
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".graph-", suffix=ext)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes it private; a saved file should not be
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return write_atomic(path, text.encode("utf-8"))
 
 
 # ------------------------------------------------------------------ record
