@@ -1,14 +1,17 @@
 """Writing files so that nothing is lost: a temporary file beside the target, then a rename.
 
-A reader never sees half a file, and a failed write leaves the old file as it was.
+A reader never sees half a file, and a failed write leaves the old file as it was. Checkpoints,
+images, the HTML report and graph files all go through ``replacing``.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
+from typing import BinaryIO, Iterator
 
-__all__ = ["open_temp", "write_atomic"]
+__all__ = ["open_temp", "replacing", "write_atomic"]
 
 
 def open_temp(directory: str, base: str) -> tuple[str, int]:
@@ -25,16 +28,29 @@ def open_temp(directory: str, base: str) -> tuple[str, int]:
             continue
 
 
-def write_atomic(path: str, data: bytes) -> str:
-    """Writes ``data`` to a temporary file beside ``path``, then renames it into place; returns ``path``."""
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s new contents into; they replace ``path`` only if the block succeeds."""
     path = os.fspath(path)
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # replace the file the link points to, not the link
     tmp, fd = open_temp(os.path.dirname(os.path.abspath(path)), os.path.basename(path))
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())  # the bytes reach the disk before the rename makes them the file
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))  # overwriting keeps the old permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return path
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> str:
+    """Writes ``data`` to ``path`` through ``replacing``; returns ``path``."""
+    with replacing(path) as fh:
+        fh.write(data)
+    return os.fspath(path)

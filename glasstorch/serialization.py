@@ -29,7 +29,6 @@ import io
 import mmap as _mmap
 import os
 import pickle
-import stat
 import struct
 import sys
 import zipfile
@@ -40,7 +39,7 @@ from typing import IO, Any, BinaryIO, Callable, Union
 import numpy as np
 
 from . import _dtype
-from ._io import open_temp
+from ._io import replacing
 from ._tensor import Size, Tensor, device
 from .nn.parameter import Parameter
 
@@ -277,19 +276,8 @@ def _save_to_path(obj: Any, path: str, protocol: int) -> None:
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
-    tmp, fd = open_temp(directory, os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_checkpoint(obj, fh, protocol)
-            fh.flush()
-            os.fsync(fh.fileno())  # the bytes reach the disk before the rename makes them the file
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))  # overwriting keeps the old permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as fh:
+        _write_checkpoint(obj, fh, protocol)
 
 
 def save(obj: object, f: FileLike, pickle_module: Any = pickle, pickle_protocol: int = DEFAULT_PROTOCOL,
