@@ -15,6 +15,7 @@ CASES = [
     ("binary_classifier.py", ["--epochs", "1"], ["loss.png", "decision_regions.png"]),
     ("lenet.py", ["--epochs", "1", "--classes", "3"], ["loss.png", "accuracy.png"]),
     ("mnist_mlp.py", ["--epochs", "1"], ["loss.png", "accuracy.png"]),
+    ("char_lstm.py", ["--steps", "3", "--hidden", "32", "--sample", "20"], ["loss.png"]),
 ]
 
 
