@@ -12,3 +12,4 @@ from ..ops.pooling import *  # noqa: F401,F403
 from ..ops.loss import *  # noqa: F401,F403
 from ..ops.normalization import *  # noqa: F401,F403
 from ..ops.nn_misc import *  # noqa: F401,F403
+from ..ops.attention import *  # noqa: F401,F403

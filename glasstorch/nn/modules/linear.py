@@ -125,4 +125,9 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: torch uses it for ``MultiheadAttention.out_proj`` (to keep
+    quantization from rewriting it), so the same class name appears in ``repr`` and checkpoints."""
+
+
+__all__ = ["Identity", "Linear", "Bilinear", "NonDynamicallyQuantizableLinear"]
