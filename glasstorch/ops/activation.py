@@ -27,7 +27,9 @@ import math
 
 import numpy as np
 
+from .. import _compiled, _parallel
 from .._tensor import Tensor, _TYPE_NAMES, _wrap_dim
+from ..autograd.grad_mode import _state
 from ..autograd.function import _Primitive
 from . import elementwise as _ew
 from .elementwise import Mul, abs, clamp, erf, exp, sigmoid, tanh, where
@@ -389,19 +391,62 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return input._inplace(Threshold.apply, threshold, value)
 
 
+def _gelu_kernels(x: np.ndarray):
+    """The compiled float32 GELU passes for ``x``, or None (float64 and small arrays use NumPy)."""
+    if x.dtype != np.float32 or not x.flags.c_contiguous:
+        return None
+    return _compiled.for_array(x)
+
+
+class Gelu(_Primitive):
+    """``x * Phi(x)`` as one node. The composite above is six nodes and two erf passes (one for
+    the value, one again for the gradient); a transformer's MLP runs it on its widest array.
+    Forward saves ``Phi(x)``, so backward is one pass: ``grad * (Phi(x) + x * phi(x))``.
+    Float32 has a compiled pass (glasstorch/_compiled/kernels.py); float64 keeps NumPy's exact
+    erf series. With create_graph the backward is written with ops, for second derivatives."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data
+        kernels = _gelu_kernels(x)
+        if kernels is not None:
+            out, cdf = np.empty_like(x), np.empty_like(x)
+            _parallel.blocks(kernels.gelu_f32, out, cdf, x)
+        else:
+            cdf = 0.5 * (1.0 + _ew._erf_array(x * x.dtype.type(math.sqrt(0.5))))
+            cdf = cdf.astype(x.dtype, copy=False)
+            out = x * cdf
+        ctx.save_for_backward(a, Tensor._make(cdf))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, cdf = ctx.saved_tensors
+        if _state.enabled:  # create_graph=True: a differentiable backward
+            # erf saturates at +-1 and exp(-x^2/2) underflows to 0, so |x| = 1e4 gives 0, not NaN
+            pdf = exp(a * a * -0.5) * (1.0 / math.sqrt(2 * math.pi))
+            return grad * (0.5 * (1.0 + erf(a * math.sqrt(0.5))) + a * pdf)
+        x, c, g = a._data, cdf._data, grad._data
+        kernels = _gelu_kernels(x)
+        if kernels is not None and g.dtype == np.float32 and g.shape == x.shape and g.flags.c_contiguous:
+            out = np.empty_like(x)
+            _parallel.blocks(kernels.gelu_backward_f32, out, g, x, c)
+            return Tensor._make(out)
+        pdf = np.exp(x * x * x.dtype.type(-0.5)) * x.dtype.type(1.0 / math.sqrt(2 * math.pi))
+        return Tensor._make(g * (c + x * pdf))
+
+
 def _gelu(input: Tensor, approximate: str) -> Tensor:
     if approximate == "tanh":
         inner = _GELU_BETA * (input + 0.044715 * (input * input * input))
         return 0.5 * input * (1.0 + tanh(inner))
-    # The same formula as torch's kernel, so the values agree to the last bits. erf saturates
-    # at +-1, so |x| = 1e4 gives x or 0, and its derivative exp(-x^2/2) underflows to 0, not NaN.
-    return input * 0.5 * (1.0 + erf(input * math.sqrt(0.5)))
+    return Gelu.apply(input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)``, with ``Phi`` the standard normal CDF.
 
-    A composite of erf (or, with ``approximate='tanh'``, of tanh).
+    One node, ``Gelu`` (or, with ``approximate='tanh'``, a composite of tanh).
 
     Args:
         input: a floating point tensor.
