@@ -16,6 +16,7 @@ CASES = [
     ("lenet.py", ["--epochs", "1", "--classes", "3"], ["loss.png", "accuracy.png"]),
     ("mnist_mlp.py", ["--epochs", "1"], ["loss.png", "accuracy.png"]),
     ("char_lstm.py", ["--steps", "3", "--hidden", "32", "--sample", "20"], ["loss.png"]),
+    ("tiny_gpt.py", ["--steps", "3", "--layers", "1", "--d-model", "32", "--sample", "20"], ["loss.png"]),
 ]
 
 
