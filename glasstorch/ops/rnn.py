@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _compiled, _parallel
+from .. import _compiled
 from .._tensor import Tensor
 from ..autograd.function import _Primitive
 from ..autograd.grad_mode import _state, enable_grad
@@ -152,22 +152,15 @@ def _lstm_backward_numpy(d, dh, g, tc, c_prev, dc):
 def _lstm_steps(G: np.ndarray) -> tuple:
     """``(forward_step, backward_step)`` for a layer whose gates are ``G``: the compiled
     kernels when Numba is there and ``G`` is big enough (the forward one for float32 only),
-    else the NumPy twins."""
+    else the NumPy twins.
+
+    Each call runs on the calling thread: one step of a (32, 4 * 256) LSTM takes about 30 us
+    compiled, no more than handing half of it to a second thread and waiting for it."""
     kernels = _compiled.for_array(G)
     if kernels is None:
         return _lstm_forward_numpy, _lstm_backward_numpy
-    forward, backward = kernels.lstm_forward_f32, kernels.lstm_backward
-
-    # Rows are independent: on several cores each thread takes a block of them. The work per
-    # element is several times a copy's, hence the sizes given to split.
-    def fwd(g, hw, c, c_prev, tc, h):
-        _parallel.split(lambda lo, hi: forward(g[lo:hi], hw[lo:hi], c[lo:hi], c_prev[lo:hi], tc[lo:hi], h[lo:hi]),
-                        c.shape[0], 8 * g.size)
-
-    def back(d, dh, g, tc, c_prev, dc):
-        _parallel.split(lambda lo, hi: backward(d[lo:hi], dh[lo:hi], g[lo:hi], tc[lo:hi], c_prev[lo:hi], dc[lo:hi]),
-                        dc.shape[0], 4 * g.size)
-    return (fwd if G.dtype == np.float32 else _lstm_forward_numpy), back
+    forward = kernels.lstm_forward_f32 if G.dtype == np.float32 else _lstm_forward_numpy
+    return forward, kernels.lstm_backward
 
 
 def _steps(batch_sizes: np.ndarray, reverse: bool) -> list:
@@ -193,13 +186,16 @@ class RNNLayer(_Primitive):
         lstm, gru = mode == "LSTM", mode == "GRU"
         N = X.shape[0]
         H = Wih.shape[0] // (4 if lstm else 3 if gru else 1)
-        WhhT = Whh.T
+        # A contiguous copy: BLAS multiplies by it about a fifth faster than by the transposed
+        # view, and the layer does so once per step.
+        WhhT = np.ascontiguousarray(Whh.T)
         # The input side of every step at once; the recurrent bias joins it except for GRU's.
         G = X @ Wih.T
-        if b_ih is not None:
-            G += b_ih._data
+        bias = None if b_ih is None else b_ih._data
         if b_hh is not None and not gru:
-            G += b_hh._data
+            bias = b_hh._data if bias is None else bias + b_hh._data  # one pass over G, not two
+        if bias is not None:
+            G += bias
         h = h0._data.copy()
         Hout = h.shape[1]
         Y = np.empty((N, Hout), G.dtype)
@@ -321,8 +317,12 @@ class RNNLayer(_Primitive):
         dc0 = wrap(dc) if lstm and need[2] else None
         dwih = wrap(dG.T @ x._data) if need[3] else None
         dwhh = wrap(dHW.T @ Hprev) if need[4] else None
-        dbih = wrap(dG.sum(0)) if need[5] else None
-        dbhh = wrap(dHW.sum(0)) if need[6] else None
+        # b_ih and b_hh enter as one sum (all but GRU's b_hh), so their gradients are one sum too;
+        # the copy keeps the two .grad arrays apart
+        same = dHW is dG
+        sum_g = dG.sum(0) if need[5] or (need[6] and same) else None
+        dbih = wrap(sum_g) if need[5] else None
+        dbhh = (wrap(sum_g.copy()) if same else wrap(dHW.sum(0))) if need[6] else None
         dwhr = wrap(dYp.T @ Hraw) if lstm and need[7] else None
         return dx, dh0, dc0, dwih, dwhh, dbih, dbhh, dwhr, None, None, None
 
