@@ -147,6 +147,68 @@ def _conv(t, s):
     s["x"].grad = s["w"].grad = s["b"].grad = None
 
 
+def _lstm_setup(batch, seq, hidden, steps):
+    def setup(t):
+        t.manual_seed(0)
+        rng = np.random.default_rng(0)
+        lstm = t.nn.LSTM(hidden, hidden, num_layers=2, batch_first=True)
+        return {"lstm": lstm, "opt": t.optim.SGD(lstm.parameters(), lr=0.1), "steps": steps,
+                "x": t.tensor(rng.standard_normal((batch, seq, hidden), dtype=np.float32)),
+                "y": t.tensor(rng.standard_normal((batch, seq, hidden), dtype=np.float32))}
+    return setup
+
+
+def _lstm_steps(t, s):
+    for _ in range(s["steps"]):
+        s["opt"].zero_grad()
+        out, _ = s["lstm"](s["x"])
+        loss = t.nn.functional.mse_loss(out, s["y"])
+        loss.backward()
+        s["opt"].step()
+    return loss.item()
+
+
+def _gpt_setup(batch, block, steps):
+    def setup(t):
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
+        from tiny_gpt import make_model, param_groups
+        t.manual_seed(0)
+        model = make_model(t, 65, block, 128, 4, 4)
+        rng = np.random.default_rng(0)
+        idx = rng.integers(0, 65, (steps, batch, block + 1))
+        return {"model": model, "opt": t.optim.AdamW(param_groups(model, 0.1), lr=1e-3), "steps": steps,
+                "x": [t.tensor(i[:, :-1]) for i in idx], "y": [t.tensor(i[:, 1:]) for i in idx]}
+    return setup
+
+
+def _gpt_steps(t, s):
+    model, opt = s["model"], s["opt"]
+    for x, y in zip(s["x"], s["y"]):
+        logits = model(x)
+        loss = t.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        t.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return loss.item()
+
+
+def _sdpa_setup(shape, calls):
+    def setup(t):
+        rng = np.random.default_rng(0)
+        q, k, v = (t.tensor(rng.standard_normal(shape, dtype=np.float32), requires_grad=True) for _ in range(3))
+        return {"qkv": (q, k, v), "g": t.tensor(rng.standard_normal(shape, dtype=np.float32)), "calls": calls}
+    return setup
+
+
+def _sdpa(t, s):
+    q, k, v = s["qkv"]
+    for _ in range(s["calls"]):
+        out = t.nn.functional.scaled_dot_product_attention(q, k, v)
+        out.backward(s["g"])
+        q.grad = k.grad = v.grad = None
+
+
 def workloads(quick: bool) -> list:
     n_lenet = 6000 if quick else 60000
     n_cnn = 1000 if quick else 10000
@@ -171,6 +233,16 @@ def workloads(quick: bool) -> list:
                  _conv_setup((128 if not quick else 32, 64, 32, 32), (64, 64, 3, 3), 1, 1), _conv),
         Workload("conv_3x224_k7s2", "Conv2d fwd+bwd (32,3,224,224) * (64,3,7,7), stride 2, padding 3",
                  _conv_setup((32 if not quick else 8, 3, 224, 224), (64, 3, 7, 7), 2, 3), _conv),
+        Workload("lstm_step", f"LSTM 2 layers, hidden 256, seq {64 if not quick else 32}, batch "
+                 f"{32 if not quick else 16}: forward + backward + SGD step, x{10 if not quick else 3}",
+                 _lstm_setup(32 if not quick else 16, 64 if not quick else 32, 256, 10 if not quick else 3),
+                 _lstm_steps, memory=True),
+        Workload("gpt_step", f"GPT (examples/tiny_gpt.py) 4 layers, 4 heads, d_model 128, block 64, batch "
+                 f"{16 if not quick else 8}: forward + backward + clip + AdamW, x{10 if not quick else 3}",
+                 _gpt_setup(16 if not quick else 8, 64, 10 if not quick else 3), _gpt_steps, memory=True),
+        Workload("sdpa", f"scaled_dot_product_attention fwd+bwd at {(8, 4, 128, 32) if not quick else (4, 4, 64, 32)}"
+                 f", x{20 if not quick else 5}",
+                 _sdpa_setup((8, 4, 128, 32) if not quick else (4, 4, 64, 32), 20 if not quick else 5), _sdpa),
     ]
 
 
@@ -178,7 +250,8 @@ def workloads(quick: bool) -> list:
 NUMPY_ONLY = "glasstorch-numpy"
 
 TARGETS = {"lenet_epoch": 1.3, "mlp_epoch": 1.2, "small_cnn_epoch": 1.5, "lenet_inference": 1.3, "per_op": 3.0,
-           "conv_1x28_k5": 1.5, "conv_64x32_k3": 1.5, "conv_3x224_k7s2": 1.5}
+           "conv_1x28_k5": 1.5, "conv_64x32_k3": 1.5, "conv_3x224_k7s2": 1.5,
+           "lstm_step": 1.5, "gpt_step": 1.5, "sdpa": 1.5}
 
 
 def _tune_malloc() -> bool:
@@ -347,6 +420,17 @@ def main():
                           "numpy": np.__version__, "torch": torch_version},
               "threads": threads, "repeats": repeats, "quick": args.quick, "rows": rows,
               "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if args.only and os.path.exists(args.json):
+        # A partial run updates its own rows and keeps the others (each row keeps its own time).
+        with open(args.json) as f:
+            kept = {r["workload"]: r for r in json.load(f).get("rows", [])}
+        stamp = result["time"]
+        for r in rows:
+            r["time"] = stamp
+            kept[r["workload"]] = r
+        order = [w.name for w in workloads(args.quick)]
+        result["rows"] = sorted(kept.values(), key=lambda r: order.index(r["workload"]) if r["workload"] in order
+                                else len(order))
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:
         json.dump(result, f, indent=2, default=str)
