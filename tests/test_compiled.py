@@ -246,3 +246,48 @@ def test_fallback_without_numba(monkeypatch):
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
     monkeypatch.undo()
     assert _compiled.enabled()
+
+
+def _awkward_floats(rng, n, dtype):
+    """Values over 60 binary orders of magnitude, with zeros, -0.0, NaN, +-Inf and subnormals."""
+    x = (rng.standard_normal(n) * np.exp2(rng.uniform(-30, 30, n))).astype(dtype)
+    if n > 30:
+        x[::5], x[1::11], x[2::13] = 0, -0.0, np.nan
+        x[3::17], x[4::19], x[6::23] = np.inf, -np.inf, np.finfo(dtype).tiny / 8
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 1, 7, 4096, 4097, 100_003])
+def test_trace_histogram_kernel_matches_numpy_path(dtype, n):
+    from glasstorch.inspect.trace import log_histogram
+    x = _awkward_floats(np.random.default_rng(n), n, dtype)
+    with _compiled.use(True):
+        fast = log_histogram(x)
+    with _compiled.use(False):
+        plain = log_histogram(x)
+    assert fast.dtype == plain.dtype == np.uint16
+    np.testing.assert_array_equal(fast, plain)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [False, True])
+def test_statistics_kernel_matches_numpy_path(dtype, bad):
+    from glasstorch.inspect.stats import array_stats
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal(300_001) * 3 + 1).astype(dtype)
+    x[::7] = 0
+    if bad:
+        x[5], x[9] = np.nan, -np.inf
+    with _compiled.use(True, threshold=0):
+        fast = array_stats(x)
+    with _compiled.use(False):
+        plain = array_stats(x)
+    tol = 1e-5 if dtype == np.float32 else 1e-12   # float32 sums in NumPy's order against float64 ones
+    for key in ("mean", "std", "norm", "abs_max"):
+        assert getattr(fast, key) == pytest.approx(getattr(plain, key), rel=tol), key
+    for key in ("numel", "zero_frac", "nan_count", "inf_count"):
+        assert getattr(fast, key) == getattr(plain, key), key
+    finite = x[np.isfinite(x)].astype(np.float64)
+    assert fast.mean == pytest.approx(finite.mean(), rel=1e-9)
+    assert fast.std == pytest.approx(finite.std(), rel=1e-9)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import _parallel
+from .. import _compiled, _parallel
 
 __all__ = ["array_stats", "Stats", "norm"]
 
@@ -57,8 +57,14 @@ _EMPTY = Stats(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0)
 def _partials(x: np.ndarray, want_sq: bool, want_total: bool) -> tuple:
     """The passes of ``array_stats`` on one block: dot, sum, zeros, max, min.
 
-    The sum is skipped when the dot product is not finite (the caller then starts over on masks).
+    With the compiled kernels, dot, sum and zeros are one pass (``sums``); else three NumPy
+    passes, the sum skipped when the dot product is not finite (the caller then starts over on
+    masks).
     """
+    kernels = _compiled.for_array(x)
+    if kernels is not None:
+        sq, total, zeros = kernels.sums(x)
+        return sq, total, int(zeros), float(x.max()), float(x.min())
     sq = float(np.dot(x, x)) if want_sq else 0.0
     total = float(x.sum()) if want_total and math.isfinite(sq) else 0.0
     # Counting a boolean mask is three times faster than count_nonzero on floats.

@@ -40,7 +40,7 @@ from time import perf_counter
 
 import numpy as np
 
-from .. import _parallel
+from .. import _compiled, _parallel
 from ..autograd import observe
 from ..autograd.grad_mode import _state as _grad_state
 from .stats import array_stats
@@ -70,6 +70,12 @@ _LOGIT_LOSSES = {"CrossEntropyBackward0": "CrossEntropyLoss",
 _PROB_OPS = {"SoftmaxBackward0": "softmax", "SigmoidBackward0": "sigmoid"}
 
 
+# How to read a float's exponent from its bits: (int view, shift, exponent mask, mantissa mask,
+# IEEE bias less one).
+_FLOAT_BITS = {np.dtype(np.float32): (np.int32, 23, 0xFF, (1 << 23) - 1, 126),
+               np.dtype(np.float64): (np.int64, 52, 0x7FF, (1 << 52) - 1, 1022)}
+
+
 def hist_edges() -> np.ndarray:
     """The upper edges of the histogram bins after the zero bin (``HIST_BINS - 1`` values)."""
     return 2.0 ** np.arange(_HIST_E_LO, _HIST_E_HI + 1)
@@ -81,12 +87,22 @@ def log_histogram(arr: np.ndarray, finite: bool = False) -> np.ndarray:
     ``finite=True`` says the caller already knows ``arr`` holds no NaN or Inf.
     """
     flat = arr.reshape(-1)
+    # Above _HIST_SAMPLE elements, 64 evenly spaced runs of 64 neighbours: one element per cache
+    # line would cost a memory round trip per element on a large array.
     if flat.size > _HIST_SAMPLE:
-        # 64 evenly spaced runs of 64 neighbours: one element per cache line would cost a memory
-        # round trip per element on a large array.
-        runs = _HIST_SAMPLE // _HIST_RUN
+        runs, run = _HIST_SAMPLE // _HIST_RUN, _HIST_RUN
         step = flat.size // runs
-        flat = flat[:runs * step].reshape(runs, step)[:, :_HIST_RUN].reshape(-1)
+    else:
+        runs, run, step = 1, flat.size, flat.size
+    layout = _FLOAT_BITS.get(flat.dtype)
+    kernels = _compiled.get() if layout is not None and flat.size else None
+    if kernels is not None:
+        # One compiled pass over the sample, reading the exponents from the bits; the same bins.
+        counts = np.zeros(HIST_BINS, np.int64)
+        kernels.log_bins(flat.view(layout[0]), *layout[1:], runs, step, run, _HIST_E_LO, _HIST_E_HI, counts)
+        return counts.astype(np.uint16)
+    if runs > 1:
+        flat = flat[:runs * step].reshape(runs, step)[:, :run].reshape(-1)
     if flat.dtype.kind != "f":
         flat = flat.astype(np.float64)
     if not finite:
