@@ -19,7 +19,7 @@ from . import _blas  # noqa: F401,E402  (one warm-up matrix product, at import)
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
                      set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point)
-from ._tensor import Tensor, Size, device
+from ._tensor import Tensor, Size, device, set_printoptions
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)
 from . import autograd
@@ -40,6 +40,11 @@ from . import random
 from . import nn, optim, utils  # noqa: E402
 from . import serialization  # noqa: E402
 from .serialization import save, load  # noqa: E402
+# The device layer of a CPU-only torch, and the switches that programs set.
+from . import cuda, backends, mps, xpu, accelerator, amp, jit, onnx  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from .amp.autocast_mode import is_autocast_enabled  # noqa: E402,F401
+from ._runtime import *  # noqa: E402,F401,F403
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64

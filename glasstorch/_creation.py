@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _dtype
-from ._tensor import Tensor, device as _device_cls
+from ._tensor import Tensor, _require_cpu
 
 
 def _np_dtype(dtype, default=None) -> np.dtype:
@@ -21,8 +21,7 @@ def _np_dtype(dtype, default=None) -> np.dtype:
 
 
 def _check_device(device) -> None:
-    if device is not None:
-        _device_cls(device)
+    _require_cpu(device)
 
 
 def _finish(arr: np.ndarray, requires_grad: bool, device=None) -> Tensor:

@@ -47,34 +47,79 @@ class Size(tuple):
         return n
 
 
+# The device types torch names, in the order of its error message.
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                 "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
 class device:
-    """Where a tensor lives. glasstorch computes on the CPU with NumPy."""
+    """A device, as ``torch.device``: ``device("cuda")``, ``device("cuda:1")``, ``device("cpu", 0)``.
+
+    Any of torch's device types can be named (so that ``torch.device("cuda" if
+    torch.cuda.is_available() else "cpu")`` runs), but glasstorch computes on the CPU only:
+    putting a tensor or a module on another device raises the error torch raises when it was
+    built without that device.
+    """
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str = "cpu", index: int | None = None):
+    def __init__(self, type: "str | device | int" = "cpu", index: int | None = None):
         if isinstance(type, device):
-            type, index = type.type, type.index
-        if ":" in type:
-            type, idx = type.split(":")
+            type, index = type.type, type.index if index is None else index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            # torch reads a bare index as one of the current accelerator, and there is none
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        elif not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
+        elif ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed "
+                                   f"explicitly: {type}")
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type != "cpu":
-            raise RuntimeError(f"glasstorch supports only the 'cpu' device, got '{type}'")
+        if type not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device "
+                               f"string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
         self.type = type
         self.index = index
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self) -> str:
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and other.type == self.type
+        # As torch: equal to another device of the same type and index, never to a string.
+        if not isinstance(other, device):
+            return NotImplemented
+        return other.type == self.type and other.index == self.index
 
     def __hash__(self) -> int:
-        return hash(self.type)
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+def _require_cpu(dev) -> "device | None":
+    """``dev`` as a device (None stays None), or torch's error for a device this build lacks."""
+    if dev is None:
+        return None
+    d = dev if isinstance(dev, device) else device(dev)
+    if d.type == "cpu":
+        return d
+    if d.type in ("cuda", "xpu"):
+        raise AssertionError(f"Torch not compiled with {d.type.upper()} enabled")
+    if d.type == "mps":
+        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    raise NotImplementedError(f"glasstorch computes on the CPU only: it cannot put a tensor on a "
+                              f"'{d.type}' device")
 
 
 _CPU = device("cpu")
@@ -238,6 +283,13 @@ class Tensor:
     def is_cuda(self) -> bool:
         return False
 
+    # The other devices and layouts glasstorch does not have: every tensor is a dense CPU one.
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = is_mkldnn = is_nested = is_cuda
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
     @property
     def layout(self) -> str:
         return "strided"
@@ -307,8 +359,7 @@ class Tensor:
                 dev = a
             elif isinstance(a, bool):
                 copy = a
-        if dev is not None:
-            device(dev)  # validates; raises for devices glasstorch does not have
+        _require_cpu(dev)  # raises torch's error for a device glasstorch does not have
         if dt is None or _dtype.to_dtype(dt).np == self._data.dtype:
             return self.clone() if copy else self
         return _ew.cast(self, _dtype.to_dtype(dt))
@@ -355,8 +406,16 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("glasstorch was built without a CUDA device; tensors live on the CPU")
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        """Raises, as torch built without CUDA does: glasstorch computes on the CPU."""
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """Returns ``self``: pinned memory speeds copies to an accelerator, and there is none."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
 
     # ------------------------------------------------------------- autograd
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
@@ -799,25 +858,87 @@ def _rebuild(cls, data, requires_grad):
 
 
 # ------------------------------------------------------------------ repr
+# torch.set_printoptions: the "default" profile.
+_PRINT = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+_PROFILES = {"default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+             "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+             "full": {"precision": 4, "threshold": float("inf"), "edgeitems": 3, "linewidth": 80}}
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None, edgeitems: int | None = None,
+                     linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """Sets how tensors print, as ``torch.set_printoptions``: digits after the point (``precision``),
+    the element count above which a tensor is summarized (``threshold``) with ``edgeitems`` values
+    at each end, the line width, a ``profile`` (``"default"``, ``"short"``, ``"full"``) and
+    ``sci_mode`` (True: always scientific; False: never; None: as torch decides)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"profile should be one of {sorted(_PROFILES)}, got {profile!r}")
+        _PRINT.update(_PROFILES[profile])
+    for key, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                       ("linewidth", linewidth)):
+        if value is not None:
+            _PRINT[key] = value
+    _PRINT["sci_mode"] = sci_mode
+
+
+def _summarized(a: np.ndarray) -> np.ndarray:
+    """The values a summarized print shows: ``edgeitems`` at each end of every long dimension."""
+    e = _PRINT["edgeitems"]
+    for axis, n in enumerate(a.shape):
+        if n > 2 * e:
+            a = np.concatenate([a.take(range(e), axis), a.take(range(n - e, n), axis)], axis)
+    return a
+
+
 def _format_array(a: np.ndarray) -> str:
-    """Formats values as torch prints them: a shared width, 4 decimals, or scientific notation."""
+    """Formats values as torch prints them: a shared width, ``precision`` decimals (4 by default),
+    or scientific notation."""
+    p = _PRINT["precision"]
+    shown = _summarized(a) if a.size > _PRINT["threshold"] else a   # torch formats what it prints
     if a.dtype.kind == "f":
-        finite = a[np.isfinite(a)]
-        if finite.size == 0 or (np.all(finite == np.round(finite)) and float(np.abs(finite).max()) < 1e8):
-            fmt = _int_float
+        finite = shown[np.isfinite(shown)]
+        sci_mode = _PRINT["sci_mode"]
+        sci_fmt = lambda v: _special(v) or f"{v:.{p}e}"  # noqa: E731
+        if finite.size == 0 or np.all(finite == np.round(finite)):
+            # Whole numbers print as "3.", unless large (or sci_mode says otherwise).
+            big = finite.size and float(np.abs(finite).max()) >= 1e8
+            fmt = sci_fmt if (sci_mode if sci_mode is not None else big) else _int_float
         else:
             mags = np.abs(finite[finite != 0])
             sci = mags.size and (float(mags.max()) / float(mags.min()) > 1000 or float(mags.max()) >= 1e8
                                 or float(mags.min()) < 1e-4)
-            fmt = (lambda v: _special(v) or f"{v:.4e}") if sci else (lambda v: _special(v) or f"{v:.4f}")
+            if sci_mode is not None:
+                sci = sci_mode
+            fmt = sci_fmt if sci else (lambda v: _special(v) or f"{v:.{p}f}")
     elif a.dtype.kind == "b":
         fmt = lambda v: "True" if v else "False"  # noqa: E731
     else:
         fmt = str
-    width = max(len(fmt(v)) for v in a.reshape(-1))
-    kind = {"f": "float_kind", "b": "bool"}.get(a.dtype.kind, "int")
-    return np.array2string(a, separator=", ", formatter={kind: lambda v: fmt(v).rjust(width)},
-                           prefix="tensor(", threshold=1000, edgeitems=3, max_line_width=80)
+    width = max(len(fmt(v)) for v in shown.reshape(-1))
+    cell = lambda v: fmt(v).rjust(width)  # noqa: E731
+    if a.ndim == 0:
+        return cell(a.item())
+    return _nested_str(a, len("tensor("), a.size > _PRINT["threshold"], cell, width)
+
+
+def _nested_str(a: np.ndarray, indent: int, summarize: bool, cell, width: int) -> str:
+    """torch's layout: rows of ``(linewidth - indent) // (width + 2)`` values, one more space of
+    indent per level, a blank line between blocks of 3-D and up, and ``...`` for what a summary
+    leaves out."""
+    e = _PRINT["edgeitems"]
+    long = summarize and a.shape[0] > 2 * e
+    if a.ndim == 1:
+        if long:
+            data = [cell(v) for v in a[:e]] + [" ..."] + [cell(v) for v in a[-e:]]
+        else:
+            data = [cell(v) for v in a]
+        per_line = max(1, (_PRINT["linewidth"] - indent) // (width + 2))
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = list(range(e)) + [None] + list(range(a.shape[0] - e, a.shape[0])) if long else range(a.shape[0])
+    parts = ["..." if i is None else _nested_str(a[i], indent + 1, summarize, cell, width) for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
 
 def _special(v) -> str:

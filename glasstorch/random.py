@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _dtype
 from ._creation import _finish, _np_dtype, _size
-from ._tensor import Tensor, _TYPE_NAMES, device as _device_cls
+from ._tensor import Tensor, _TYPE_NAMES, _require_cpu, device as _device
 from .autograd.function import _Primitive
 from .autograd.grad_mode import is_grad_enabled
 
@@ -60,7 +60,10 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        self.device = _device_cls(device)
+        d = device if isinstance(device, _device) else _device(device)
+        if d.type == "cuda":   # torch's type of error, in a sentence of our own
+            raise RuntimeError("Cannot get a CUDA generator: glasstorch computes on the CPU only")
+        self.device = _require_cpu(d)
         self._bits = np.random.PCG64(_DEFAULT_SEED)
         self._rng = np.random.Generator(self._bits)
         self._seed = _DEFAULT_SEED

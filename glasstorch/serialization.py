@@ -40,7 +40,7 @@ import numpy as np
 
 from . import _dtype
 from ._io import replacing
-from ._tensor import Size, Tensor, device
+from ._tensor import Size, Tensor, _require_cpu, device
 from .nn.parameter import Parameter
 
 __all__ = ["save", "load"]
@@ -674,10 +674,13 @@ def _check_map_location(map_location: Any) -> None:
     # in torch moves storages between devices) is accepted and has nothing to do.
     if map_location is None or isinstance(map_location, dict) or callable(map_location):
         return
-    if isinstance(map_location, (str, device)):
-        device(map_location)  # raises for a device other than the CPU
-    elif hasattr(map_location, "type"):  # a torch.device
-        device(str(map_location))
+    if isinstance(map_location, (str, device)) or hasattr(map_location, "type"):   # or a torch.device
+        d = device(str(map_location))
+        if d.type == "cuda":
+            raise RuntimeError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
+                               "is False. If you are running on a CPU-only machine, please use torch.load with "
+                               "map_location=torch.device('cpu') to map your storages to the CPU.")
+        _require_cpu(d)
     else:
         raise TypeError(f"map_location should be a str, a device, a dict or a callable, got "
                         f"{type(map_location).__name__}")

@@ -150,7 +150,7 @@ def test_attributes():
     assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4
     assert x.dim() == 3 and x.ndim == 3 and x.numel() == 24
     assert repr(x.shape) == "glasstorch.Size([2, 3, 4])"
-    assert x.dtype is gt.float32 and str(x.device) == "cpu" and x.device == "cpu"
+    assert x.dtype is gt.float32 and str(x.device) == "cpu" and x.device == gt.device("cpu")
     assert x.is_leaf and x.grad_fn is None and x.grad is None and not x.requires_grad
 
 
@@ -174,8 +174,8 @@ def test_conversions():
     assert x.grad.dtype == gt.float32 and x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
 
 
-def test_cuda_device_is_refused_clearly():
-    with pytest.raises(RuntimeError, match="cpu"):
+def test_cuda_device_is_refused_as_torch_without_cuda_refuses_it():
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         gt.zeros(2, device="cuda")
 
 
@@ -236,3 +236,30 @@ def test_pickle_and_deepcopy():
     assert y.tolist() == [1.0, 2.0] and y.requires_grad
     z = copy.deepcopy(x)
     assert z.tolist() == [1.0, 2.0] and z is not x and z.requires_grad
+
+
+PRINT_OPTIONS = [dict(precision=2), dict(precision=6), dict(sci_mode=True), dict(sci_mode=False),
+                 dict(threshold=5, edgeitems=2), dict(threshold=10, edgeitems=1), dict(profile="short"),
+                 dict(profile="full"), dict(linewidth=30), dict(linewidth=40, threshold=100, edgeitems=4)]
+PRINT_VALUES = [np.array([1.0, 2.5, -3.25]), np.array([0.1234567, 100.0]), np.array([1e-5, 1.0]),
+                np.arange(20.0) / 7, np.array([[1.5, 2.0], [3.0, 4.0]]), np.array([3.0, 4.0]), np.array([1e10, 1.0]),
+                np.arange(2000.0).reshape(40, 50) / 7, np.arange(24).reshape(2, 3, 4), np.arange(2000.0) / 7,
+                np.arange(1200.0).reshape(3, 20, 20) - 600, np.array([True, False, True])]
+
+
+@pytest.mark.parametrize("options", PRINT_OPTIONS, ids=repr)
+def test_set_printoptions_prints_as_torch(options):
+    try:
+        for t in (gt, torch):
+            t.set_printoptions(**options)
+        for a in PRINT_VALUES:
+            a = a.astype(np.float32) if a.dtype == np.float64 else a   # no dtype= suffix to wrap
+            assert repr(gt.tensor(a)) == repr(torch.tensor(a)), a
+    finally:
+        for t in (gt, torch):
+            t.set_printoptions(profile="default")
+
+
+def test_set_printoptions_rejects_an_unknown_profile():
+    with pytest.raises(ValueError, match="profile"):
+        gt.set_printoptions(profile="tiny")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ... import _dtype
-from ..._tensor import Tensor, device as _device
+from ..._tensor import Tensor, _require_cpu, device as _device
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from ...autograd.observe import _stack as _module_stack, observers as _observers
@@ -339,8 +339,7 @@ class Module:
                 dtype = a.dtype
             else:
                 dtype = a
-        if dev is not None:
-            _device(dev)
+        _require_cpu(dev)  # torch's error for a device glasstorch does not have
         if dtype is None:
             return self
         dt = _dtype.to_dtype(dtype)
