@@ -18,7 +18,8 @@ from . import _allocator  # noqa: F401,E402  (tunes glibc malloc once, at import
 from . import _blas  # noqa: F401,E402  (one warm-up matrix product, at import)
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
-                     set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point)
+                     set_default_dtype, get_default_dtype, promote_types, result_type, is_floating_point,
+                     can_cast, finfo, iinfo)
 from ._tensor import Tensor, Size, device, set_printoptions
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)

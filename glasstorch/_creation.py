@@ -229,5 +229,21 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a ``row x col`` matrix (on and
+    below diagonal ``offset``), row by row."""
+    _check_device(device)
+    r, c = np.tril_indices(row, offset, col)
+    return Tensor._make(np.stack([r, c]).astype(_np_dtype(dtype, _dtype.int64)))
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle (on and above diagonal ``offset``)."""
+    _check_device(device)
+    r, c = np.triu_indices(row, offset, col)
+    return Tensor._make(np.stack([r, c]).astype(_np_dtype(dtype, _dtype.int64)))
+
+
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
-           "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "is_tensor", "numel"]
+           "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "is_tensor", "numel",
+           "tril_indices", "triu_indices"]

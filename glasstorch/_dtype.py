@@ -154,3 +154,51 @@ def result_type(*operands) -> dtype:
 
 def is_floating_point(t) -> bool:
     return t.dtype.is_floating_point
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """``torch.can_cast``: whether a value of ``from_`` may be cast to ``to`` under torch's rule, which
+    refuses only a move to a lower kind (floating to integer, integer to bool)."""
+    return to_dtype(from_)._category <= to_dtype(to)._category
+
+
+class finfo:
+    """``torch.finfo(dtype)``: the limits of a floating point dtype (default: the default dtype).
+
+    Attributes: ``bits, eps, max, min, tiny, smallest_normal, resolution, dtype``.
+    """
+
+    def __init__(self, type: dtype | None = None):
+        d = _default_float if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        info = np.finfo(d.np)
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """``torch.iinfo(dtype)``: the limits of an integer dtype (``bits, max, min, dtype``)."""
+
+    def __init__(self, type: dtype):
+        d = to_dtype(type)
+        if d is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
+        info = np.iinfo(d.np)
+        self.bits, self.max, self.min, self.dtype = info.bits, int(info.max), int(info.min), d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

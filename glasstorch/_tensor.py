@@ -790,6 +790,40 @@ class Tensor:
     def moveaxis(self, source, destination): return _shp.movedim(self, source, destination)
     def fliplr(self): return _shp.fliplr(self)
     def flipud(self): return _shp.flipud(self)
+    def select(self, dim, index): return _shp.select(self, dim, index)
+    def kron(self, other): return _shp.kron(self, other)
+    def rot90(self, k=1, dims=(0, 1)): return _shp.rot90(self, k, dims)
+    def tensor_split(self, indices_or_sections, dim=0): return _shp.tensor_split(self, indices_or_sections, dim)
+    def hsplit(self, sections): return _shp.hsplit(self, sections)
+    def vsplit(self, sections): return _shp.vsplit(self, sections)
+    def dsplit(self, sections): return _shp.dsplit(self, sections)
+
+    # ------------------------------------------------- counting, searching, everyday math
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _idx.repeat_interleave(self, repeats, dim, output_size=output_size)
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _idx.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _idx.unique_consecutive(self, return_inverse, return_counts, dim)
+    def kthvalue(self, k, dim=-1, keepdim=False): return _idx.kthvalue(self, k, dim, keepdim)
+    def msort(self): return _idx.msort(self)
+    def argwhere(self): return _idx.argwhere(self)
+    def bincount(self, weights=None, minlength=0): return _idx.bincount(self, weights, minlength)
+    def histc(self, bins=100, min=0, max=0): return _idx.histc(self, bins, min, max)
+    def diff(self, n=1, dim=-1, prepend=None, append=None): return _red.diff(self, n, dim, prepend, append)
+    def aminmax(self, *, dim=None, keepdim=False): return _red.aminmax(self, dim=dim, keepdim=keepdim)
+    def atan2(self, other): return _ew.atan2(self, other)
+    def arctan2(self, other): return _ew.atan2(self, other)
+    def hypot(self, other): return _ew.hypot(self, other)
+    def logaddexp(self, other): return _ew.logaddexp(self, other)
+    def deg2rad(self): return _ew.deg2rad(self)
+    def rad2deg(self): return _ew.rad2deg(self)
+    def sgn(self): return _ew.sgn(self)
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None): return _ew.nan_to_num(self, nan, posinf, neginf)
+    def cross(self, other, dim=None): return _la.cross(self, other, dim)
+    def inner(self, other): return _la.inner(self, other)
+    def vdot(self, other): return _la.vdot(self, other)
+    def dist(self, other, p=2): return _la.dist(self, other, p)
 
     # ------------------------------------------------------------- indexing
     def __getitem__(self, key): return _idx.getitem(self, key)

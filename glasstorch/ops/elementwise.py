@@ -1285,6 +1285,76 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
+# ------------------------------------------------------------------ more of torch's everyday math
+class Atan2(_Primitive):
+    """``atan2(a, b)``, the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        return _binary(a, b, np.arctan2, float_result=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = _saved_operands(ctx)
+        scale = grad / (a * a + b * b)
+        return (scale * b if ctx.needs_input_grad[0] else None,
+                -scale * a if ctx.needs_input_grad[1] else None)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point ``(other, input)``, in ``(-pi, pi]``."""
+    return Atan2.apply(input, other)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """``sqrt(input^2 + other^2)``."""
+    return sqrt(input * input + other * other)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """``log(exp(input) + exp(other))``, without overflow: ``max + log1p(exp(-|input - other|))``."""
+    return maximum(input, other) + log1p(exp(-abs(input - other)))
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    return input * (math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    return input * (180.0 / math.pi)
+
+
+def sgn(input: Tensor) -> Tensor:
+    """``sign`` (glasstorch has no complex tensors, where the two differ)."""
+    return sign(input)
+
+
+class NanToNum(_Primitive):
+    """NaN, +Inf and -Inf replaced by numbers; the gradient flows only where the value was finite."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        x = a._data
+        ctx.finite = np.isfinite(x) if x.dtype.kind == "f" else None
+        if x.dtype.kind != "f":
+            return x.copy()
+        info = np.finfo(x.dtype)
+        return np.nan_to_num(x, nan=0.0 if nan is None else nan, posinf=info.max if posinf is None else posinf,
+                             neginf=info.min if neginf is None else neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad if ctx.finite is None else _mask(grad, ctx.finite)), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """NaN to ``nan``, +Inf to ``posinf`` and -Inf to ``neginf`` (default: the dtype's largest and smallest)."""
+    return NanToNum.apply(input, nan, posinf, neginf)
+
+
+arctan2 = atan2
+
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
     "fmod", "pow", "neg", "negative", "abs", "absolute", "sign", "reciprocal", "exp", "exp2", "log", "log2",
@@ -1294,4 +1364,5 @@ __all__ = [
     "eq", "ne", "not_equal", "lt", "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
     "bitwise_not", "isnan", "isinf", "isfinite", "isclose", "allclose", "equal",
+    "atan2", "arctan2", "hypot", "logaddexp", "deg2rad", "rad2deg", "sgn", "nan_to_num",
 ]

@@ -1006,5 +1006,181 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return topk_result(Topk.apply(input, dim, idx), Tensor._make(idx.astype(np.int64, copy=False)))
 
 
+# =================================================================== counting and searching
+kthvalue_result = collections.namedtuple("kthvalue", ["values", "indices"])
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """The indices of the nonzero elements, one row each: ``nonzero(input)``."""
+    return nonzero(input)
+
+
+def msort(input: Tensor) -> Tensor:
+    """``sort(input, dim=0).values``."""
+    return sort(input, 0).values
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index, as a namedtuple."""
+    x = input._data
+    d = _wrap_dim(dim, x.ndim) if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    order = _argsort(x, d, False) if x.ndim else np.zeros((), np.intp)
+    pick = np.take(order, [k - 1], axis=d) if x.ndim else order.reshape(())
+    indices = Tensor._make(pick.astype(np.int64))
+    values = gather(input, d, indices) if x.ndim else input.clone()
+    if not keepdim and x.ndim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return kthvalue_result(values, indices)
+
+
+def _ints_1d(input: Tensor, name: str) -> np.ndarray:
+    x = input._data
+    if x.ndim != 1:
+        raise RuntimeError(f"{name} only supports 1-d non-negative integral inputs.")
+    if x.dtype.kind not in "iub":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TYPE_NAMES[x.dtype.name]}'")
+    if x.size and x.min() < 0:
+        raise RuntimeError(f"{name} only supports 1-d non-negative integral inputs.")
+    return x
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How many times each value 0, 1, ... occurs in a 1-D non-negative integer tensor (or the sum
+    of its ``weights``); at least ``minlength`` bins."""
+    x = _ints_1d(input, "bincount")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights._data
+    if w.shape != x.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out_dt = w.dtype if w.dtype.kind == "f" else np.float64
+    return Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(out_dt))
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """A histogram of ``bins`` equal bins over ``[min, max]`` (the data's range when both are 0);
+    values outside are left out."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_TYPE_NAMES[x.dtype.name]}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError(f"torch.histc(): max must be larger than min, but got min {lo} max {hi}")
+    counts, _ = np.histogram(x, bins=bins, range=(lo, hi))
+    return Tensor._make(counts.astype(x.dtype))
+
+
+def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """Where each value of ``input`` would go in ``sorted_sequence`` (its last dim sorted) to keep it
+    sorted: the first such index, or the last with ``right=True`` / ``side="right"``."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of "
+                               "left while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    scalar = not isinstance(input, Tensor)
+    vals = np.asarray(input) if scalar else input._data
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=how)
+    else:
+        if vals.shape[:-1] != seq.shape[:-1]:
+            raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                               f"dimensions of boundaries tensor and input value tensor must match, but we got "
+                               f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}")
+        flat_s, flat_v = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(a, v, side=how) for a, v in zip(flat_s, flat_v)]).reshape(vals.shape)
+    return Tensor._make(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value for 1-D ``boundaries``: ``i`` with ``boundaries[i-1] < x <= boundaries[i]``
+    (``<= x <`` with ``right=True``)."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None):
+    """The distinct values (sorted), or distinct slices along ``dim``; with the inverse indices and
+    the counts if asked for."""
+    x = input._data
+    axis = None if dim is None else _wrap_dim(dim, x.ndim)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(x.shape if axis is None else -1).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None):
+    """Each run of equal consecutive values (or slices along ``dim``) kept once."""
+    x = input._data
+    if dim is None:
+        flat = x.reshape(-1)
+        change = np.ones(flat.size, bool)
+        change[1:] = flat[1:] != flat[:-1]
+        values = flat[change]
+        shape = x.shape
+    else:
+        d = _wrap_dim(dim, x.ndim)
+        moved = np.moveaxis(x, d, 0).reshape(x.shape[d], -1)
+        change = np.ones(moved.shape[0], bool)
+        change[1:] = (moved[1:] != moved[:-1]).any(axis=1)
+        values = np.compress(change, x, axis=d)
+        shape = (x.shape[d],)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make((np.cumsum(change) - 1).reshape(shape).astype(np.int64)))
+    if return_counts:
+        starts = np.flatnonzero(change)
+        out.append(Tensor._make(np.diff(np.append(starts, change.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times (an int, or one count per
+    element). ``repeat_interleave(counts)`` alone gives ``0`` ``counts[0]`` times, ``1`` ``counts[1]``
+    times, and so on."""
+    if repeats is None:
+        counts = input._data
+        return Tensor._make(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    if dim is None:
+        input, d = input.reshape(-1), 0
+    else:
+        d = _wrap_dim(dim, input._data.ndim)
+    counts = (repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)).reshape(-1)
+    if counts.size and counts.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    if counts.size == 1:
+        counts = int(counts[0])           # one count for every element
+    elif counts.size != input.shape[d]:
+        raise RuntimeError("repeats must have the same size as input along dim")
+    idx = np.repeat(np.arange(input.shape[d], dtype=np.int64), counts)
+    return index_select(input, d, Tensor._make(idx))
+
+
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "index_add", "index_put", "take_along_dim",
-           "nonzero", "masked_select", "sort", "argsort", "topk"]
+           "nonzero", "masked_select", "sort", "argsort", "topk", "argwhere", "msort", "kthvalue", "bincount",
+           "histc", "searchsorted", "bucketize", "unique", "unique_consecutive", "repeat_interleave"]

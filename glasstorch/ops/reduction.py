@@ -942,8 +942,55 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
 
 
+# ------------------------------------------------------------------ differences and areas
+aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    """``(min, max)`` over all elements, or along ``dim``, as a namedtuple."""
+    if dim is None:
+        return aminmax_result(amin(input, (), keepdim), amax(input, (), keepdim))
+    return aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]``, applied ``n`` times,
+    after ``prepend`` and ``append`` are joined on."""
+    from .shape import cat, narrow
+    d = _wrap_dim(dim, input._data.ndim)
+    x = input
+    if prepend is not None or append is not None:
+        x = cat([t for t in (prepend, input, append) if t is not None], d)
+    for _ in range(n):
+        size = x.shape[d]
+        if size == 0:
+            break
+        later, earlier = narrow(x, d, 1, size - 1), narrow(x, d, 0, size - 1)
+        x = (later != earlier) if x._data.dtype == np.bool_ else later - earlier
+    return x
+
+
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along ``dim``: spacing ``dx`` (default 1), or sample points ``x``."""
+    from .shape import narrow
+    d = _wrap_dim(dim, y._data.ndim)
+    size = y.shape[d]
+    if size == 0:
+        return sum(y, d)
+    pairs = (narrow(y, d, 1, size - 1) + narrow(y, d, 0, size - 1)) * 0.5
+    if x is None:
+        return sum(pairs, d) * (1.0 if dx is None else dx)
+    if x._data.ndim == 1:
+        spacing = diff(x)
+        spacing = reshape(spacing, (-1,) + (1,) * (y._data.ndim - 1 - d))
+    else:
+        spacing = diff(x, dim=dim)
+    return sum(pairs * spacing, d)
+
+
 __all__ = [
     "sum", "mean", "nansum", "nanmean", "var", "std", "var_mean", "std_mean", "prod",
     "max", "min", "median", "amax", "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax",
-    "norm", "cumsum", "cumprod", "all", "any", "count_nonzero",
+    "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "aminmax", "diff", "trapezoid",
 ]

@@ -1029,10 +1029,170 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
 
 
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, with that dimension removed (``x.select(0, i)`` is ``x[i]``)."""
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {dim}")
+    return squeeze(narrow(input, d, index % n, 1), d)
+
+
+# ------------------------------------------------------------------ grids, blocks and splits
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-D tensors: ``indexing="ij"`` (matrix, the default) or ``"xy"``
+    (Cartesian: the first two dimensions swapped). Each output is a broadcast view of its input."""
+    import warnings
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t._data.size for t in tensors]
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        order[0], order[1] = 1, 0
+    shape = [sizes[k] for k in order]
+    grids = []
+    for k, t in enumerate(tensors):
+        view = [1] * len(tensors)
+        view[order.index(k)] = -1
+        grids.append(broadcast_to(reshape(t, view), shape))
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """Every combination of the 1-D inputs' elements, one per row (itertools.product order)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([reshape(g, (-1,)) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: block ``(i, j, ...)`` is ``input[i, j, ...] * other``."""
+    nd = max(input._data.ndim, other._data.ndim)
+    a = reshape(input, (1,) * (nd - input._data.ndim) + tuple(input.shape))
+    b = reshape(other, (1,) * (nd - other._data.ndim) + tuple(other.shape))
+    interleaved_a = [n for d in a.shape for n in (d, 1)]
+    interleaved_b = [n for d in b.shape for n in (1, d)]
+    out = reshape(a, interleaved_a) * reshape(b, interleaved_b)
+    return reshape(out, [x * y for x, y in zip(a.shape, b.shape)])
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotates by 90 degrees ``k`` times, from the first of ``dims`` towards the second."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    nd = input._data.ndim
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = _wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, [d1]), d0, d1)
+    if k == 2:
+        return flip(input, [d0, d1])
+    if k == 3:
+        return transpose(flip(input, [d0]), d0, d1)
+    return clone(input)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The inputs (0-, 1- or 2-D) as blocks along the diagonal of one matrix, zeros elsewhere."""
+    blocks = []
+    for k, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {k} has "
+                               f"{t._data.ndim} dimensions")
+        blocks.append(reshape(t, (1, -1) if t._data.ndim < 2 else tuple(t.shape)))
+    dt = _dtype.result_type(*tensors).np if tensors else _dtype.get_default_dtype().np
+    cols = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        r, c = b.shape
+        parts = [b if b._data.dtype == dt else b.to(_dtype.from_numpy_dtype(dt))]
+        if left:
+            parts.insert(0, Tensor._make(np.zeros((r, left), dt)))
+        if cols - left - c:
+            parts.append(Tensor._make(np.zeros((r, cols - left - c), dt)))
+        rows.append(cat(parts, 1) if len(parts) > 1 else parts[0])
+        left += c
+    return cat(rows, 0) if rows else Tensor._make(np.zeros((0, 0), dt))
+
+
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """Splits into ``n`` nearly equal parts (the first ``size % n`` one longer), or at the given indices."""
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        bounds = [0]
+        for k in range(n):
+            bounds.append(bounds[-1] + size // n + (1 if k < size % n else 0))
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else size + int(i), 0), size) for i in indices_or_sections] + [size]
+    return tuple(narrow(input, d, min(lo, size), max(hi - lo, 0)) for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_along(name: str, input: Tensor, sections, dim: int, min_dims: int) -> tuple:
+    nd = input._data.ndim
+    if nd < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                           f"with {nd} dimensions!")
+    if isinstance(sections, int):
+        if sections == 0 or input.shape[dim] % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {input.shape[dim]} is not divisible by the split_size {sections}!")
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """``tensor_split`` along dim 1 (dim 0 for 1-D); an int must divide the size."""
+    return _split_along("hsplit", input, indices_or_sections, 1 if input._data.ndim > 1 else 0, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (reversed if ``increasing``)."""
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if n == 0:
+        return Tensor._make(np.zeros((x.shape[0], 0), np.result_type(x._data.dtype, np.int64)))
+    cols = [x ** 0]                     # then each power one product more than the last
+    for p in range(1, n):
+        cols.append(x if p == 1 else cols[-1] * x)
+    return stack(cols if increasing else cols[::-1], 1)
+
+
 __all__ = [
     "reshape", "ravel", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes",
     "swapdims", "t", "movedim", "moveaxis", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "tile",
     "flip", "fliplr", "flipud", "roll", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack",
     "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "split", "chunk", "unbind", "narrow",
     "tril", "triu", "clone", "diagonal", "diag_embed", "diag",
+    "select", "meshgrid", "cartesian_prod", "kron", "rot90", "block_diag", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "vander",
 ]
