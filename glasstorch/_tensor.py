@@ -824,6 +824,11 @@ class Tensor:
     def inner(self, other): return _la.inner(self, other)
     def vdot(self, other): return _la.vdot(self, other)
     def dist(self, other, p=2): return _la.dist(self, other, p)
+    def det(self): return _linalg().det(self)
+    def logdet(self): return _linalg().logdet(self)
+    def slogdet(self): return _linalg().slogdet(self)
+    def inverse(self): return _linalg().inv(self)
+    def matrix_power(self, n): return _linalg().matrix_power(self, n)
 
     # ------------------------------------------------------------- indexing
     def __getitem__(self, key): return _idx.getitem(self, key)
@@ -885,6 +890,12 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _linalg():
+    # glasstorch.linalg imports this module, so it is looked up when first used
+    from . import linalg
+    return linalg
 
 
 def _rebuild(cls, data, requires_grad):

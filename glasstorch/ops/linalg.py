@@ -19,8 +19,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor, _TYPE_NAMES, _wrap_dim
 from ..autograd.function import _Primitive
+from ..autograd.grad_mode import _state
 from .elementwise import add, mul
 from .shape import Reshape
 
@@ -612,6 +613,187 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     a0, a1, a2 = (select(a, d, k) for k in range(3))
     b0, b1, b2 = (select(b, d, k) for k in range(3))
     return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+# ------------------------------------------------------------------ inverses, determinants, solves
+class LinAlgError(RuntimeError):
+    """A matrix that the operation cannot handle (singular, not positive-definite), as torch.linalg.LinAlgError."""
+
+
+def _square(name: str, a: np.ndarray) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_TYPE_NAMES[a.dtype.name]}")
+
+
+def _mT(t: Tensor) -> Tensor:
+    return t.transpose(-2, -1)
+
+
+class Inv(_Primitive):
+    """``A^-1``; backward ``-A^-T G A^-T`` (written with ops, so it has its own derivative)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data
+        _square("inv", x)
+        try:
+            out = np.linalg.inv(x)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be completed "
+                              "because the input matrix is singular.") from None
+        result = Tensor._make(out)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        inv, = ctx.saved_tensors
+        return -(_mT(inv) @ grad @ _mT(inv))
+
+
+class Det(_Primitive):
+    """``det(A)``; backward ``G * det(A) * A^-T`` (A must be invertible for the gradient)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        _square("det", a._data)
+        result = Tensor._make(np.asarray(np.linalg.det(a._data)))
+        ctx.save_for_backward(a, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, det = ctx.saved_tensors
+        return (grad * det).unsqueeze(-1).unsqueeze(-1) * _mT(Inv.apply(a))
+
+
+class Slogdet(_Primitive):
+    """``(sign, log|det A|)``; only the log contributes to the gradient: ``G * A^-T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        _square("slogdet", a._data)
+        sign, logabs = np.linalg.slogdet(a._data)
+        ctx.save_for_backward(a)
+        # Both outputs are part of the graph, as in torch; the sign's gradient is 0.
+        return np.asarray(sign), np.asarray(logabs)
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        a, = ctx.saved_tensors
+        return glog.unsqueeze(-1).unsqueeze(-1) * _mT(Inv.apply(a))
+
+
+class Solve(_Primitive):
+    """``X`` with ``A X = B``; backward ``dB = A^-T G``, ``dA = -dB X^T`` (a vector ``B`` as one column)."""
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        A, B = a._data, b._data
+        _square("solve", A)
+        rhs = B[..., None] if vector else B
+        try:
+            x = np.linalg.solve(A, rhs)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        ctx.vector = vector
+        result = Tensor._make(x[..., 0] if vector else x)
+        ctx.save_for_backward(a, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        gb = Solve.apply(_mT(a), grad, ctx.vector)
+        if ctx.vector:
+            ga = -(gb.unsqueeze(-1) @ x.unsqueeze(-2))
+        else:
+            ga = -(gb @ _mT(x))
+        return ga, gb, None
+
+
+class Cholesky(_Primitive):
+    """``L`` lower-triangular with ``A = L L^T``; backward ``sym(L^-T Phi(L^T G) L^-1)``, where Phi keeps
+    the lower triangle and halves the diagonal (Murray, 2016)."""
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        x = a._data
+        _square("cholesky", x)
+        try:
+            L = np.linalg.cholesky(x)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is "
+                              "not positive-definite.") from None
+        result = Tensor._make(np.ascontiguousarray(np.swapaxes(L, -1, -2)) if upper else L)
+        ctx.upper = upper
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .shape import diag_embed, diagonal, tril
+        out, = ctx.saved_tensors
+        L, gL = (_mT(out), _mT(grad)) if ctx.upper else (out, grad)
+        p = L.transpose(-2, -1) @ gL
+        phi = tril(p) - 0.5 * diag_embed(diagonal(p, 0, -2, -1))
+        linv = Inv.apply(L)
+        ga = _mT(linv) @ phi @ linv
+        return 0.5 * (ga + _mT(ga)), None
+
+
+class _NoDoubleBackward:
+    """For the spectral ops, whose backward formula is written on arrays: a second derivative
+    would be silently wrong, so asking for one raises."""
+
+    @staticmethod
+    def check(name: str) -> None:
+        if _state.enabled:
+            raise NotImplementedError(f"glasstorch cannot take the second derivative of linalg.{name}")
+
+
+class Svdvals(_Primitive):
+    """The singular values, descending; backward ``U diag(G) V^T``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        x = a._data
+        if x.ndim < 2:
+            raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        ctx.uv = (u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        _NoDoubleBackward.check("svdvals")
+        u, vh = ctx.uv
+        return Tensor._make((u * grad._data[..., None, :]) @ vh)
+
+
+class Eigvalsh(_Primitive):
+    """The eigenvalues of a symmetric matrix (from its lower or upper triangle), ascending;
+    backward ``V diag(G) V^T``."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        x = a._data
+        _square("eigh", x)
+        w, v = np.linalg.eigh(x, UPLO=uplo)
+        ctx.v = v
+        return w
+
+    @staticmethod
+    def backward(ctx, grad):
+        _NoDoubleBackward.check("eigvalsh")
+        v = ctx.v
+        return Tensor._make((v * grad._data[..., None, :]) @ np.swapaxes(v, -1, -2)), None
 
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "tensordot", "cdist",
