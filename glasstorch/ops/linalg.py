@@ -631,6 +631,14 @@ def _square(name: str, a: np.ndarray) -> None:
                            f"{_TYPE_NAMES[a.dtype.name]}")
 
 
+def _lapack(fn, *arrays, message: str):
+    """``fn(*arrays)`` (a NumPy LAPACK call), with NumPy's LinAlgError turned into torch's, with ``message``."""
+    try:
+        return fn(*arrays)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(message) from None
+
+
 def _mT(t: Tensor) -> Tensor:
     return t.transpose(-2, -1)
 
@@ -642,11 +650,8 @@ class Inv(_Primitive):
     def forward(ctx, a):
         x = a._data
         _square("inv", x)
-        try:
-            out = np.linalg.inv(x)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be completed "
-                              "because the input matrix is singular.") from None
+        out = _lapack(np.linalg.inv, x, message="linalg.inv: The diagonal element is zero, the inversion could "
+                      "not be completed because the input matrix is singular.")
         result = Tensor._make(out)
         ctx.save_for_backward(result)
         return result
@@ -698,10 +703,8 @@ class Solve(_Primitive):
         A, B = a._data, b._data
         _square("solve", A)
         rhs = B[..., None] if vector else B
-        try:
-            x = np.linalg.solve(A, rhs)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        x = _lapack(np.linalg.solve, A, rhs, message="linalg.solve: The solver failed because the input matrix is "
+                    "singular.")
         ctx.vector = vector
         result = Tensor._make(x[..., 0] if vector else x)
         ctx.save_for_backward(a, result)
@@ -726,11 +729,8 @@ class Cholesky(_Primitive):
     def forward(ctx, a, upper):
         x = a._data
         _square("cholesky", x)
-        try:
-            L = np.linalg.cholesky(x)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is "
-                              "not positive-definite.") from None
+        L = _lapack(np.linalg.cholesky, x, message="linalg.cholesky: The factorization could not be completed "
+                    "because the input is not positive-definite.")
         result = Tensor._make(np.ascontiguousarray(np.swapaxes(L, -1, -2)) if upper else L)
         ctx.upper = upper
         ctx.save_for_backward(result)
