@@ -1,3 +1,3 @@
 """Utilities: ``utils.data`` (datasets and loaders), ``utils.hooks`` and ``utils.summary``."""
-from . import data, hooks  # noqa: F401
+from . import checkpoint, data, hooks  # noqa: F401
 from .summary import summary  # noqa: F401
