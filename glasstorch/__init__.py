@@ -42,7 +42,7 @@ from . import nn, optim, utils  # noqa: E402
 from . import serialization  # noqa: E402
 from .serialization import save, load  # noqa: E402
 # The device layer of a CPU-only torch, and the switches that programs set.
-from . import cuda, backends, mps, xpu, accelerator, amp, jit, onnx, linalg, testing  # noqa: E402,F401
+from . import cuda, backends, mps, xpu, accelerator, amp, jit, onnx, linalg, testing, distributions  # noqa: E402,F401,E501
 from .amp import autocast  # noqa: E402,F401
 from .amp.autocast_mode import is_autocast_enabled  # noqa: E402,F401
 from ._runtime import *  # noqa: E402,F401,F403

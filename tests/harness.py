@@ -248,3 +248,16 @@ def table(path: str, keep: Callable[[Op], bool] = lambda case: True) -> list:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return [case for case in module.CASES if keep(case)]
+
+
+def check_same_error(fn: Callable) -> None:
+    """``fn(torch)`` raises; ``fn(glasstorch)`` must raise the same type (torch's LinAlgError as
+    glasstorch's, a RuntimeError subclass of its own)."""
+    import pytest
+    with pytest.raises(Exception) as theirs:
+        fn(torch)
+    expected = type(theirs.value)
+    if isinstance(theirs.value, torch.linalg.LinAlgError):
+        expected = gt.linalg.LinAlgError
+    with pytest.raises(expected):
+        fn(gt)
