@@ -462,7 +462,10 @@ class Tensor:
             if t is not None:
                 g = grad.detach()
                 t.grad = Tensor._make(g._data.copy()) if t.grad is None else Tensor._make(t.grad._data + g._data)
-        self.register_hook(store)
+        node = self._grad_fn
+        if node._retain_grads is None:
+            node._retain_grads = {}
+        node._retain_grads[self._output_nr] = store   # the engine calls it after this tensor's hooks
         self._retains_grad = True
 
     # ------------------------------------------------------- in-place plumbing

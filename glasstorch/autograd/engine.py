@@ -146,6 +146,11 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                             out = hook(slots[nr])
                             if out is not None:
                                 slots[nr] = out
+            if node._retain_grads:
+                # retain_grad() keeps the gradient as the tensor's hooks left it, whatever their order
+                for nr, store in node._retain_grads.items():
+                    if nr < len(slots) and slots[nr] is not None:
+                        store(slots[nr])
             if captured is not None:
                 for nr, g in enumerate(slots):
                     if (id(node), nr) in target_slots and g is not None:

@@ -204,6 +204,7 @@ class Function(FunctionCtx):
     _input_meta: tuple = ()
     _output_meta: tuple = ()
     _pre_hooks = None
+    _retain_grads = None   # output_nr -> the retain_grad() store, run after that output's hooks
     _post_hooks = None
     _module_chain: tuple = ()   # the modules running when the node was made (observe.py)
     _module_calls: tuple = ()   # the same, as call numbers

@@ -285,6 +285,23 @@ def test_retain_grad():
     assert x.grad.tolist() == [4.0, 8.0]
 
 
+@pytest.mark.parametrize("hook_first", [False, True])
+def test_retain_grad_keeps_the_gradient_after_the_hooks_as_torch(hook_first):
+    # torch stores the retained gradient after the tensor's own hooks, in either order of registration
+    results = []
+    for t in (gt, torch):
+        x = t.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        if hook_first:
+            y.register_hook(lambda g: g * 2)
+        y.retain_grad()
+        if not hook_first:
+            y.register_hook(lambda g: g * 2)
+        (y * y).sum().backward()
+        results.append((y.grad.tolist(), x.grad.tolist()))
+    assert results[0] == results[1]
+
+
 def test_next_functions_show_the_graph():
     x = gt.tensor([1.0], requires_grad=True)
     y = (x * 2).exp()
