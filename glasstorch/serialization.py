@@ -31,6 +31,7 @@ import os
 import pickle
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
@@ -43,7 +44,7 @@ from ._io import replacing
 from ._tensor import Size, Tensor, _require_cpu, device
 from .nn.parameter import Parameter
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 FileLike = Union[str, os.PathLike, BinaryIO, IO[bytes]]
 
@@ -487,6 +488,69 @@ def _allowed_globals() -> dict:
 
 _ALLOWED_GLOBALS = _allowed_globals()
 
+# Globals the user allows for weights_only loading (torch.serialization.add_safe_globals): what a
+# file may name besides the built-in allow-list, e.g. numpy's array reconstruction.
+_user_safe: dict = {}
+
+
+def _safe_key(entry) -> tuple:
+    if isinstance(entry, tuple):                 # (object, "module.name"), as torch accepts
+        obj, full = entry
+        module, _, name = full.rpartition(".")
+        return (module, name), obj
+    return (entry.__module__, entry.__qualname__), entry
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allows these functions and classes (or ``(obj, "module.name")`` pairs) in ``weights_only`` loads.
+    Instances of an allowed class may be rebuilt with their ``__setstate__``: allow only what you trust."""
+    for entry in safe_globals:
+        key, obj = _safe_key(entry)
+        _user_safe[key] = obj
+
+
+def get_safe_globals() -> list:
+    return list(_user_safe.values())
+
+
+def clear_safe_globals() -> None:
+    _user_safe.clear()
+
+
+class safe_globals:
+    """``with safe_globals([...]):`` allows the globals for the block only."""
+
+    def __init__(self, safe_globals: list) -> None:
+        self.entries = list(safe_globals)
+        self._saved: dict = {}
+
+    def __enter__(self) -> None:
+        self._saved = dict(_user_safe)
+        add_safe_globals(self.entries)
+
+    def __exit__(self, *exc) -> None:
+        _user_safe.clear()
+        _user_safe.update(self._saved)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "0").lower() in ("1", "y", "yes", "true")
+
+
+def _resolve_weights_only(weights_only: bool | None) -> bool:
+    """torch's rule: TORCH_FORCE_WEIGHTS_ONLY_LOAD wins; else an explicit argument; else True unless
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD is set."""
+    if _env_flag("TORCH_FORCE_WEIGHTS_ONLY_LOAD"):
+        return True
+    if weights_only is not None:
+        return bool(weights_only)
+    if _env_flag("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"):
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the `weights_only` "
+                      "argument was not explicitly passed to `torch.load`, forcing weights_only=False.",
+                      UserWarning, stacklevel=3)
+        return False
+    return True
+
 
 class _StorageReader:
     """Reads the storages a checkpoint's pickle asks for, each once, from the zip or a memory map."""
@@ -590,10 +654,14 @@ class _WeightsUnpickler(pickle._Unpickler):
         try:
             return _ALLOWED_GLOBALS[(module, name)]
         except (KeyError, TypeError):
-            raise pickle.UnpicklingError(
-                f"Weights only load failed: unsupported global GLOBAL {module}.{name} is not in glasstorch's "
-                "allow-list of tensor, storage and container types. Load with weights_only=False only if you "
-                "trust the file: that can execute arbitrary code.") from None
+            pass
+        if (module, name) in _user_safe:
+            return _user_safe[(module, name)]
+        raise pickle.UnpicklingError(
+            f"Weights only load failed: unsupported global GLOBAL {module}.{name} is not in glasstorch's "
+            "allow-list of tensor, storage and container types. Load with weights_only=False only if you "
+            f"trust the file (that can execute arbitrary code), or allow it with "
+            f"glasstorch.serialization.add_safe_globals([{name}]) or the safe_globals context manager.")
 
     def persistent_load(self, pid: Any) -> Any:
         if self._persistent_load is None:
@@ -608,6 +676,15 @@ class _WeightsUnpickler(pickle._Unpickler):
 
     def load_build(self):
         state = self.stack.pop()
+        inst = self.stack[-1]
+        if not isinstance(inst, type) and type(inst) in _user_safe.values():
+            # an instance of a class the user allowed: rebuilt as pickle would
+            setstate = getattr(inst, "__setstate__", None)
+            if setstate is not None:
+                setstate(state)
+            else:
+                inst.__dict__.update(state)
+            return
         inst = self._target((OrderedDict, Counter), "BUILD")
         # The only BUILD a checkpoint needs: a state_dict's ``_metadata`` attribute.
         if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
@@ -710,7 +787,7 @@ def _load_zip(zf: zipfile.ZipFile, fh: IO[bytes], what: str, weights_only: bool,
     return unpickler_cls(data, reader.persistent_load).load()
 
 
-def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, weights_only: bool = True,
+def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, weights_only: bool | None = None,
          mmap: bool | None = None) -> Any:
     """Loads an object saved with :func:`glasstorch.save` or ``torch.save``.
 
@@ -723,9 +800,12 @@ def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, we
             a CPU device, a dict or a callable are fine; any other device raises.
         pickle_module: must be None or ``pickle`` (and None when ``weights_only``).
         weights_only: if True (the default), only tensors, primitive types, dicts, lists, tuples,
-            sets and the other types a checkpoint needs can be loaded, and no code from the file
-            runs: any other global raises ``pickle.UnpicklingError``. If False, any pickled object
-            is loaded, which can **execute arbitrary code**: use it only for files you trust.
+            sets and the other types a checkpoint needs can be loaded (plus what
+            ``add_safe_globals`` allows), and no code from the file runs: any other global raises
+            ``pickle.UnpicklingError``. If False, any pickled object is loaded, which can
+            **execute arbitrary code**: use it only for files you trust. As in torch, the
+            environment variable ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1`` forces True, and
+            ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` makes False the default.
         mmap: if True, ``f`` must be a path; tensors are memory-mapped from the file
             (copy-on-write) instead of read into memory.
 
@@ -734,6 +814,7 @@ def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, we
         >>> state = glasstorch.load("model.pt")
         >>> model.load_state_dict(state)
     """
+    weights_only = _resolve_weights_only(weights_only)
     if pickle_module is not None:
         if weights_only:
             raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")

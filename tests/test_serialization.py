@@ -670,3 +670,58 @@ def test_big_endian_checkpoint():
     assert out["x"].dtype is gt.float64
     np.testing.assert_array_equal(out["x"].numpy(), values)
     assert_matches_torch(out, torch.load(io.BytesIO(data), weights_only=True))
+
+
+# ------------------------------------------------ allowing more globals, and torch's environment switches
+def _numpy_file():
+    import io
+    buf = io.BytesIO()
+    torch.save({"a": np.arange(3.0), "t": torch.ones(2)}, buf)
+    buf.seek(0)
+    return buf
+
+
+NUMPY_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64))]
+
+
+def test_numpy_arrays_load_only_when_allowed_as_in_torch():
+    import pickle
+    for t in (gt, torch):
+        with pytest.raises(pickle.UnpicklingError):
+            t.load(_numpy_file())
+        with t.serialization.safe_globals(NUMPY_GLOBALS):
+            got = t.load(_numpy_file())
+        np.testing.assert_array_equal(got["a"], np.arange(3.0))
+        assert got["t"].tolist() == [1.0, 1.0]
+        with pytest.raises(pickle.UnpicklingError):   # the context manager has put the list back
+            t.load(_numpy_file())
+    try:
+        gt.serialization.add_safe_globals(NUMPY_GLOBALS)
+        assert set(map(id, NUMPY_GLOBALS)) <= set(map(id, gt.serialization.get_safe_globals()))
+        np.testing.assert_array_equal(gt.load(_numpy_file())["a"], np.arange(3.0))
+    finally:
+        gt.serialization.clear_safe_globals()
+    assert gt.serialization.get_safe_globals() == []
+
+
+def test_an_allowed_class_does_not_open_others():
+    import pickle
+    with gt.serialization.safe_globals([np._core.multiarray._reconstruct]):
+        with pytest.raises(pickle.UnpicklingError, match="numpy.ndarray"):
+            gt.load(_numpy_file())
+
+
+@pytest.mark.parametrize("env,kwargs", [({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {}),
+                                        ({"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": False}),
+                                        ({"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}, {"weights_only": True})])
+def test_weights_only_environment_switches_as_torch(monkeypatch, env, kwargs):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    outcomes = []
+    for t in (gt, torch):
+        try:
+            t.load(_numpy_file(), **kwargs)
+            outcomes.append("loaded")
+        except Exception as e:
+            outcomes.append(type(e).__name__)
+    assert outcomes[0] == outcomes[1]
