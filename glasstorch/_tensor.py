@@ -794,6 +794,7 @@ class Tensor:
     def fliplr(self): return _shp.fliplr(self)
     def flipud(self): return _shp.flipud(self)
     def select(self, dim, index): return _shp.select(self, dim, index)
+    def unfold(self, dimension, size, step): return _shp.unfold_windows(self, dimension, size, step)
     def kron(self, other): return _shp.kron(self, other)
     def rot90(self, k=1, dims=(0, 1)): return _shp.rot90(self, k, dims)
     def tensor_split(self, indices_or_sections, dim=0): return _shp.tensor_split(self, indices_or_sections, dim)

@@ -1039,6 +1039,29 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     return squeeze(narrow(input, d, index % n, 1), d)
 
 
+def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``Tensor.unfold``: the windows of ``size`` elements, ``step`` apart, along ``dimension``; that
+    dimension becomes the window count and a last dimension of length ``size`` is added."""
+    from .indexing import index_select
+    nd = input._data.ndim
+    d = _wrap_dim(dimension, nd) if nd else 0
+    n = input.shape[d] if nd else 1
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if nd == 0:
+        return reshape(input, (1,))
+    starts = np.arange(0, n - size + 1, step)
+    idx = (starts[:, None] + np.arange(size)[None, :]).reshape(-1)
+    picked = index_select(input, d, Tensor._make(idx.astype(np.int64)))
+    shape = list(input.shape)
+    windows = reshape(picked, shape[:d] + [len(starts), size] + shape[d + 1:])
+    return movedim(windows, d + 1, -1)
+
+
 # ------------------------------------------------------------------ grids, blocks and splits
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     """Coordinate grids from 1-D tensors: ``indexing="ij"`` (matrix, the default) or ``"xy"``

@@ -68,6 +68,8 @@ CASES = [
     Op("vsplit", lambda t, a: t.vsplit(a, [1, 2]), [(4, 3)]),
     Op("dsplit", lambda t, a: a.dsplit(2), [(2, 3, 4)]),
     Op("select", lambda t, a: (t.select(a, 1, -1), a.select(0, 2)), [(3, 4)]),
+    Op("tensor_unfold", lambda t, a: (a.unfold(1, 3, 2), a.unfold(0, 2, 1), a.unfold(-1, 7, 1)), [(2, 7)]),
+    Op("tensor_unfold_1d_0d", lambda t, a, b: (a.unfold(0, 4, 3), b.unfold(0, 1, 1)), [(10,), ()]),
     Op("repeat_interleave_int", lambda t, a: t.repeat_interleave(a, 2), [(2, 3)]),
     Op("repeat_interleave_dim", lambda t, a: t.repeat_interleave(a, t.tensor([1, 0, 2]), dim=1), [(2, 3)]),
     Op("repeat_interleave_counts", lambda t: t.repeat_interleave(t.tensor([2, 0, 3])), [], grad=False),
@@ -193,6 +195,8 @@ ERRORS = [
     lambda t: t.searchsorted(t.ones(2, 3), t.ones(3, 2)),
     lambda t: t.repeat_interleave(t.ones(3), t.tensor([1, 2])),
     lambda t: t.select(t.ones(2, 3), 1, 3),
+    lambda t: t.ones(5).unfold(0, 6, 1),
+    lambda t: t.ones(5).unfold(0, 2, 0),
 ]
 
 
