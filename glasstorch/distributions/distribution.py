@@ -93,10 +93,13 @@ class Distribution:
                              f"values:\n{value}")
 
     def __repr__(self) -> str:
-        params = [k for k in getattr(self, "_param_names", ()) if k in self.__dict__]
-        body = ", ".join(f"{k}: {tuple(getattr(self, k).shape) if getattr(self, k).numel() > 1 else getattr(self, k)}"
-                         if isinstance(getattr(self, k), Tensor) else f"{k}: {getattr(self, k)}" for k in params)
-        return f"{type(self).__name__}({body})"
+        parts = []
+        for k in getattr(self, "_param_names", ()):
+            if k in self.__dict__:
+                v = self.__dict__[k]
+                # as torch: a parameter with many values shows its shape, one value itself
+                parts.append(f"{k}: {tuple(v.shape) if isinstance(v, Tensor) and v.numel() > 1 else v}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))

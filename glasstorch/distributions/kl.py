@@ -50,8 +50,8 @@ def _kl_bernoulli(p, q):
 @register_kl(Categorical, Categorical)
 def _kl_categorical(p, q):
     t = p.probs * (p.logits - q.logits)
-    t = _ew.where(q.probs == 0, t.detach() * 0 + math.inf, t)
-    t = _ew.where(p.probs == 0, t.detach() * 0, t)
+    t = _ew.where(q.probs == 0, math.inf, t)
+    t = _ew.where(p.probs == 0, 0.0, t)
     return t.sum(-1)
 
 
@@ -75,7 +75,7 @@ def _kl_laplace(p, q):
 def _kl_uniform(p, q):
     result = _ew.log((q.high - q.low) / (p.high - p.low))
     outside = (q.low > p.low) | (q.high < p.high)
-    return _ew.where(outside, result.detach() * 0 + math.inf, result)
+    return _ew.where(outside, math.inf, result)
 
 
 @register_kl(Independent, Independent)

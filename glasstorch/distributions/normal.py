@@ -43,7 +43,6 @@ class Normal(Distribution):
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
-        value = broadcast_all(value, self.loc)[0] if not hasattr(value, "_data") else value
         return -((value - self.loc) ** 2) / (2 * self.variance) - _ew.log(self.scale) - LOG_SQRT_2PI
 
     def cdf(self, value):

@@ -748,14 +748,11 @@ class Cholesky(_Primitive):
         return 0.5 * (ga + _mT(ga)), None
 
 
-class _NoDoubleBackward:
+def _refuse_double_backward(name: str) -> None:
     """For the spectral ops, whose backward formula is written on arrays: a second derivative
-    would be silently wrong, so asking for one raises."""
-
-    @staticmethod
-    def check(name: str) -> None:
-        if _state.enabled:
-            raise NotImplementedError(f"glasstorch cannot take the second derivative of linalg.{name}")
+    would be silently wrong, so asking for one (backward with create_graph) raises."""
+    if _state.enabled:
+        raise NotImplementedError(f"glasstorch cannot take the second derivative of linalg.{name}")
 
 
 class Svdvals(_Primitive):
@@ -772,7 +769,7 @@ class Svdvals(_Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        _NoDoubleBackward.check("svdvals")
+        _refuse_double_backward("svdvals")
         u, vh = ctx.uv
         return Tensor._make((u * grad._data[..., None, :]) @ vh)
 
@@ -791,7 +788,7 @@ class Eigvalsh(_Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        _NoDoubleBackward.check("eigvalsh")
+        _refuse_double_backward("eigvalsh")
         v = ctx.v
         return Tensor._make((v * grad._data[..., None, :]) @ np.swapaxes(v, -1, -2)), None
 
